@@ -1,0 +1,3 @@
+"""SocialHub: a self-hostable social media hub."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,140 @@
+"""Every setting SocialHub reads, in one place (see .env.example)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLATFORMS = ("instagram", "facebook", "tiktok", "youtube", "linkedin", "x")
+
+PLATFORM_LABELS = {
+    "instagram": "Instagram",
+    "facebook": "Facebook Page",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "linkedin": "LinkedIn",
+    "x": "X",
+}
+
+
+def _env(name: str, *more: str) -> AliasChoices:
+    return AliasChoices(name, *more)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    environment: str = Field("development", validation_alias=_env("SOCIALHUB_ENV"))
+    data_dir: Path = Field(Path("data"), validation_alias=_env("SOCIALHUB_DATA_DIR"))
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+    encryption_keys: str | None = Field(None, validation_alias=_env("SOCIALHUB_ENCRYPTION_KEYS"))
+
+    host: str = Field("127.0.0.1", validation_alias=_env("SOCIALHUB_HOST"))
+    port: int = Field(3000, validation_alias=_env("SOCIALHUB_PORT"))
+    public_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_PUBLIC_URL"))
+
+    session_ttl_hours: int = Field(24 * 14, validation_alias=_env("SOCIALHUB_SESSION_TTL_HOURS"))
+    login_max_failures: int = Field(5, validation_alias=_env("SOCIALHUB_LOGIN_MAX_FAILURES"))
+    login_window_minutes: int = Field(15, validation_alias=_env("SOCIALHUB_LOGIN_WINDOW_MINUTES"))
+    oauth_state_ttl_minutes: int = Field(10, validation_alias=_env("SOCIALHUB_OAUTH_STATE_TTL_MINUTES"))
+
+    workers: int = Field(1, validation_alias=_env("SOCIALHUB_WORKERS"))
+    http_timeout_seconds: float = Field(20.0, validation_alias=_env("SOCIALHUB_HTTP_TIMEOUT"))
+
+    sandbox_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_SANDBOX_URL"))
+    sandbox_port: int = Field(8900, validation_alias=_env("SOCIALHUB_SANDBOX_PORT"))
+    sandbox_admin_token: str | None = Field(None, validation_alias=_env("SOCIALHUB_SANDBOX_ADMIN_TOKEN"))
+    sandbox_seed: int = Field(42, validation_alias=_env("SOCIALHUB_SANDBOX_SEED"))
+    sandbox_db: Path | None = Field(None, validation_alias=_env("SOCIALHUB_SANDBOX_DB"))
+
+    instagram_client_id: str | None = Field(None, validation_alias=_env("INSTAGRAM_CLIENT_ID"))
+    instagram_client_secret: str | None = Field(None, validation_alias=_env("INSTAGRAM_CLIENT_SECRET"))
+    facebook_client_id: str | None = Field(None, validation_alias=_env("FACEBOOK_CLIENT_ID"))
+    facebook_client_secret: str | None = Field(None, validation_alias=_env("FACEBOOK_CLIENT_SECRET"))
+    tiktok_client_id: str | None = Field(None, validation_alias=_env("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_ID"))
+    tiktok_client_secret: str | None = Field(None, validation_alias=_env("TIKTOK_CLIENT_SECRET"))
+    youtube_client_id: str | None = Field(None, validation_alias=_env("YOUTUBE_CLIENT_ID", "GOOGLE_CLIENT_ID"))
+    youtube_client_secret: str | None = Field(
+        None, validation_alias=_env("YOUTUBE_CLIENT_SECRET", "GOOGLE_CLIENT_SECRET")
+    )
+    linkedin_client_id: str | None = Field(None, validation_alias=_env("LINKEDIN_CLIENT_ID"))
+    linkedin_client_secret: str | None = Field(None, validation_alias=_env("LINKEDIN_CLIENT_SECRET"))
+    x_client_id: str | None = Field(None, validation_alias=_env("X_CLIENT_ID"))
+    x_client_secret: str | None = Field(None, validation_alias=_env("X_CLIENT_SECRET"))
+
+    # --- derived values -------------------------------------------------------------
+    @property
+    def is_production(self) -> bool:
+        return self.environment.lower() in {"prod", "production"}
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Plain postgres URLs mean psycopg 3 here, not psycopg2.
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            elif url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url[len("postgres://") :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'socialhub.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def sandbox_base_url(self) -> str:
+        return (self.sandbox_url or f"http://127.0.0.1:{self.sandbox_port}").rstrip("/")
+
+    @property
+    def sandbox_db_path(self) -> Path:
+        return self.sandbox_db or (self.data_dir / "sandbox.db")
+
+    def platform_credentials(self, platform: str) -> tuple[str, str] | None:
+        """The real app keys for a platform, or None when it runs against the sandbox."""
+        cid = getattr(self, f"{platform}_client_id")
+        secret = getattr(self, f"{platform}_client_secret")
+        if cid and secret:
+            return cid, secret
+        return None
+
+    def is_sandbox(self, platform: str) -> bool:
+        return self.platform_credentials(platform) is None
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def get_sandbox_admin_token(self) -> str:
+        """The sandbox control token: from env, else generated once into the data dir."""
+        if self.sandbox_admin_token:
+            return self.sandbox_admin_token
+        path = self.ensure_data_dir() / "sandbox-admin.token"
+        if not path.exists():
+            write_secret_file(path, secrets.token_urlsafe(32))
+        return path.read_text().strip()
+
+
+def write_secret_file(path: Path, content: str) -> None:
+    """Create a file readable by its owner only, atomically enough for one host."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(content + "\n")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

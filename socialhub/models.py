@@ -1,0 +1,308 @@
+"""SQLModel tables: the whole data model. The schema is created only through Alembic.
+
+All datetimes are timezone-aware UTC (SQLModel's UTCDateTime refuses naive ones and
+returns UTC on every database); `utcnow()` is the one clock.
+Encrypted columns end in `_enc` and hold MultiFernet tokens, never plaintext.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ConnectionStatus(str, Enum):
+    active = "active"
+    expiring = "expiring"
+    expired = "expired"
+    revoked = "revoked"
+    error = "error"
+
+
+class TargetStatus(str, Enum):
+    draft = "draft"
+    scheduled = "scheduled"
+    publishing = "publishing"
+    unconfirmed = "unconfirmed"
+    published = "published"
+    failed = "failed"
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    display_name: str = Field(max_length=120)
+    handle: str = Field(max_length=40, unique=True, index=True)
+    is_admin: bool = False
+    public_on_leaderboard: bool = False
+    timezone: str = Field(default="UTC", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserSession(SQLModel, table=True):
+    """A login. The browser holds the token; we keep only its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginAttempt(SQLModel, table=True):
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)
+    succeeded: bool = False
+    attempted_at: datetime = Field(default_factory=utcnow)
+
+
+# --- connections -------------------------------------------------------------------------
+
+
+class Connection(SQLModel, table=True):
+    """One connected platform account of one user (several per platform allowed)."""
+
+    __tablename__ = "connections"
+    __table_args__ = (UniqueConstraint("user_id", "platform", "account_id", name="uq_connection_account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    platform: str = Field(max_length=20, index=True)
+    account_id: str = Field(max_length=128)
+    username: str = Field(default="", max_length=200)
+    display_name: str = Field(default="", max_length=200)
+    avatar_url: str | None = Field(default=None, sa_column=Column(Text))
+    profile_url: str | None = Field(default=None, sa_column=Column(Text))
+    followers: int | None = None
+    access_token_enc: str | None = Field(default=None, sa_column=Column(Text))
+    refresh_token_enc: str | None = Field(default=None, sa_column=Column(Text))
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    scopes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    status: ConnectionStatus = Field(default=ConnectionStatus.active, max_length=20)
+    is_sandbox: bool = True
+    # Platform-specific ids the provider needs later (page id, IG user id, person URN...).
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    last_sync_at: datetime | None = None
+    last_refresh_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    last_error_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OAuthState(SQLModel, table=True):
+    """A pending OAuth authorization: single use, bound to a user, short-lived."""
+
+    __tablename__ = "oauth_states"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    platform: str = Field(max_length=20)
+    code_verifier_enc: str | None = Field(default=None, sa_column=Column(Text))
+    redirect_uri: str = Field(sa_column=Column(Text, nullable=False))
+    reconnect_connection_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+# --- content -----------------------------------------------------------------------------
+
+
+class LibraryItem(SQLModel, table=True):
+    __tablename__ = "library_items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    title: str = Field(default="", max_length=200)
+    caption: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MediaFile(SQLModel, table=True):
+    __tablename__ = "media_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    library_item_id: int = Field(foreign_key="library_items.id", index=True, ondelete="CASCADE")
+    path: str = Field(sa_column=Column(Text, nullable=False))
+    original_name: str = Field(default="", max_length=255)
+    mime_type: str = Field(max_length=100)
+    kind: str = Field(max_length=10)  # image | video
+    size_bytes: int = 0
+    duration_seconds: float | None = None
+    width: int | None = None
+    height: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Post(SQLModel, table=True):
+    __tablename__ = "posts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    library_item_id: int | None = Field(default=None, foreign_key="library_items.id", ondelete="SET NULL")
+    caption: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    media_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    scheduled_for: datetime | None = Field(default=None, index=True)  # UTC
+    timezone: str = Field(default="UTC", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PostTarget(SQLModel, table=True):
+    """One post on one connection: the unit of publishing and of idempotency."""
+
+    __tablename__ = "post_targets"
+    __table_args__ = (UniqueConstraint("post_id", "connection_id", name="uq_target_post_connection"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", index=True, ondelete="CASCADE")
+    connection_id: int = Field(foreign_key="connections.id", index=True, ondelete="CASCADE")
+    caption: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    status: TargetStatus = Field(default=TargetStatus.draft, max_length=20, index=True)
+    # Platform-side steps recorded before the next one is taken (container id, upload url...).
+    steps: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    platform_post_id: str | None = Field(default=None, max_length=200)
+    platform_url: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    published_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- metrics -----------------------------------------------------------------------------
+
+
+class TrackedPost(SQLModel, table=True):
+    """Any post whose metrics are followed: published here or pasted by URL."""
+
+    __tablename__ = "tracked_posts"
+    __table_args__ = (UniqueConstraint("connection_id", "platform_post_id", name="uq_tracked_post"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    connection_id: int = Field(foreign_key="connections.id", index=True, ondelete="CASCADE")
+    platform: str = Field(max_length=20)
+    platform_post_id: str = Field(max_length=200)
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    post_target_id: int | None = Field(default=None, foreign_key="post_targets.id", ondelete="SET NULL")
+    source: str = Field(default="published", max_length=20)  # published | url
+    title: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    published_at: datetime | None = None
+    last_synced_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MetricSnapshot(SQLModel, table=True):
+    __tablename__ = "metric_snapshots"
+    __table_args__ = (Index("ix_metric_snapshots_post_taken", "tracked_post_id", "taken_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracked_post_id: int = Field(foreign_key="tracked_posts.id", ondelete="CASCADE")
+    taken_at: datetime = Field(default_factory=utcnow)
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    reach: int | None = None
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AccountSnapshot(SQLModel, table=True):
+    __tablename__ = "account_snapshots"
+    __table_args__ = (Index("ix_account_snapshots_conn_taken", "connection_id", "taken_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="connections.id", ondelete="CASCADE")
+    taken_at: datetime = Field(default_factory=utcnow)
+    followers: int | None = None
+    following: int | None = None
+    posts_count: int | None = None
+    views: int | None = None
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --- operations --------------------------------------------------------------------------
+
+
+class SyncError(SQLModel, table=True):
+    __tablename__ = "sync_errors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="CASCADE")
+    connection_id: int | None = Field(default=None, foreign_key="connections.id", ondelete="CASCADE")
+    platform: str = Field(max_length=20)
+    job: str = Field(max_length=60)
+    kind: str = Field(max_length=40)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    occurred_at: datetime = Field(default_factory=utcnow, index=True)
+    resolved_at: datetime | None = None
+
+
+class QuotaUsage(SQLModel, table=True):
+    """Latest quota reading per platform, account and bucket (rate-limit headers or bodies)."""
+
+    __tablename__ = "quota_usage"
+    __table_args__ = (UniqueConstraint("platform", "account_key", "bucket", name="uq_quota_bucket"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    account_key: str = Field(default="", max_length=128)  # platform account id, '' for app-wide
+    connection_id: int | None = Field(default=None, foreign_key="connections.id", ondelete="SET NULL")
+    bucket: str = Field(max_length=120)
+    used: float | None = None
+    limit: float | None = None
+    percent: float | None = None
+    resets_at: datetime | None = None
+    blocked_until: datetime | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class JobRun(SQLModel, table=True):
+    """Audit of background jobs: what ran, how it ended."""
+
+    __tablename__ = "job_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=120, index=True)
+    name: str = Field(max_length=120)
+    status: str = Field(max_length=20)  # started | finished | failed
+    started_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Heartbeat(SQLModel, table=True):
+    """Worker and scheduler liveness, so the UI can say what is not running."""
+
+    __tablename__ = "heartbeats"
+
+    name: str = Field(primary_key=True, max_length=120)
+    kind: str = Field(max_length=20)  # worker | scheduler
+    last_beat_at: datetime = Field(default_factory=utcnow)
+    info: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,558 @@
+"""One interface for all six platforms.
+
+A provider builds requests, parses responses and classifies errors; `Provider.request`
+is the one place that sends (timeouts, error mapping, quota recording). OAuth mechanics
+go through authlib's httpx OAuth2Client. Endpoints, scopes and quirks are class
+attributes, overridden per platform in one module each.
+
+Base URLs: every URL is built with `self.url(host, path)`. Against the real platform that
+is `https://<host><path>`; in sandbox mode it is `<sandbox>/<host><path>`. Nothing else
+differs between the two, so there is no sandbox branch in provider logic.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+import httpx
+
+with warnings.catch_warnings():
+    # authlib prefers the httpx2 package and warns when it falls back to httpx (our stack).
+    warnings.simplefilter("ignore")
+    from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError
+    from authlib.integrations.httpx_client import OAuth2Client
+
+log = logging.getLogger(__name__)
+
+
+# --- errors: the small set the rest of the app understands ---------------------------------
+
+
+class ProviderError(Exception):
+    """A platform call failed. `message` is written for a creator, not a developer."""
+
+    kind: ClassVar[str] = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str = "",
+        status: int | None = None,
+        code: str | int | None = None,
+        retry_at: datetime | None = None,
+        raw: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.platform = platform
+        self.status = status
+        self.code = code
+        self.retry_at = retry_at
+        self.raw = raw
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthExpired(ProviderError):
+    kind = "auth_expired"
+
+
+class AuthRevoked(ProviderError):
+    kind = "auth_revoked"
+
+
+class PermissionMissing(ProviderError):
+    kind = "permission_missing"
+
+
+class RateLimited(ProviderError):
+    kind = "rate_limited"
+
+
+class TransientError(ProviderError):
+    kind = "transient"
+
+
+class InvalidRequest(ProviderError):
+    kind = "invalid_request"
+
+
+class NotFound(InvalidRequest):
+    kind = "not_found"
+
+
+class InvalidPostUrl(ValueError):
+    """A pasted URL is not a post URL of any platform we know (or of this platform)."""
+
+
+# --- plain data passed between providers and services --------------------------------------
+
+
+@dataclass
+class TokenSet:
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    scopes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Credentials:
+    """What a call needs: the decrypted token and the ids kept on the connection."""
+
+    access_token: str
+    account_id: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AccountInfo:
+    account_id: str
+    username: str
+    display_name: str = ""
+    avatar_url: str | None = None
+    profile_url: str | None = None
+    followers: int | None = None
+    following: int | None = None
+    posts_count: int | None = None
+    views: int | None = None
+    # Ids the provider needs later, stored on Connection.extra (page id, person URN, ...).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ConnectedAccount:
+    """One account an authorization gave access to, with the token to use for it."""
+
+    account: AccountInfo
+    tokens: TokenSet
+
+
+@dataclass
+class RemotePost:
+    post_id: str
+    url: str | None = None
+    caption: str = ""
+    created_at: datetime | None = None
+    media_type: str | None = None
+
+
+@dataclass
+class PostPage:
+    posts: list[RemotePost]
+    next_cursor: str | None = None
+
+
+@dataclass
+class PostMetrics:
+    post_id: str
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    reach: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PostRef:
+    """What a pasted URL says about a post: an id, or a key that needs a lookup."""
+
+    platform: str
+    key: str
+    key_type: str = "id"  # id | shortcode | urn | pfbid | activity
+    username: str | None = None
+
+
+@dataclass
+class MediaRef:
+    kind: str  # image | video
+    mime_type: str
+    size_bytes: int
+    url: str | None = None  # a public URL the platform can fetch
+    path: str | None = None  # a local file, for platforms that take uploads
+    duration_seconds: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass
+class PublishRequest:
+    caption: str
+    media: list[MediaRef] = field(default_factory=list)
+    scheduled_for: datetime | None = None  # UTC; only platforms with native scheduling use it
+    title: str | None = None
+
+
+@dataclass
+class PublishResult:
+    status: str  # published | scheduled
+    post_id: str
+    url: str | None = None
+
+
+@dataclass
+class QuotaReading:
+    bucket: str
+    account_key: str = ""
+    used: float | None = None
+    limit: float | None = None
+    percent: float | None = None
+    resets_at: datetime | None = None
+    blocked_until: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContentLimits:
+    caption_max: int
+    caption_unit: str = "characters"  # characters | utf16 | weighted | bytes
+    media_kinds: frozenset[str] = frozenset({"image", "video"})
+    requires_media: bool = False
+    max_media: int = 1
+    image_types: frozenset[str] = frozenset({"image/jpeg"})
+    video_types: frozenset[str] = frozenset({"video/mp4"})
+    max_image_bytes: int | None = None
+    max_video_bytes: int | None = None
+    min_video_seconds: float | None = None
+    max_video_seconds: float | None = None
+    title_max: int | None = None
+
+
+StepSaver = Callable[[dict[str, Any]], None]
+QuotaSink = Callable[[str, QuotaReading], None]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def expires_in(seconds: Any) -> datetime | None:
+    try:
+        return utcnow() + timedelta(seconds=int(seconds))
+    except (TypeError, ValueError):
+        return None
+
+
+# --- the provider base ----------------------------------------------------------------------
+
+
+class Provider:
+    """Base class: OAuth metadata and the shared transport. One subclass per platform."""
+
+    platform: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+
+    AUTHORIZE_HOST: ClassVar[str] = ""
+    AUTHORIZE_PATH: ClassVar[str] = ""
+    TOKEN_HOST: ClassVar[str] = ""
+    TOKEN_PATH: ClassVar[str] = ""
+    REVOKE_HOST: ClassVar[str | None] = None
+    REVOKE_PATH: ClassVar[str | None] = None
+    SCOPES: ClassVar[tuple[str, ...]] = ()
+    SCOPE_SEPARATOR: ClassVar[str] = " "
+    USE_PKCE: ClassVar[bool] = False
+    TOKEN_AUTH_METHOD: ClassVar[str] = "client_secret_post"  # or client_secret_basic
+    EXTRA_AUTHORIZE_PARAMS: ClassVar[dict[str, str]] = {}
+    # How many post ids one metrics call may carry.
+    MAX_IDS_PER_CALL: ClassVar[int] = 1
+    LIMITS: ClassVar[ContentLimits] = ContentLimits(caption_max=2200)
+    # Refresh this long before expiry (the refresh job uses it).
+    REFRESH_MARGIN: ClassVar[timedelta] = timedelta(hours=1)
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        base_url: str | None = None,
+        timeout: float = 20.0,
+        quota_sink: QuotaSink | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.base_url = base_url.rstrip("/") if base_url else None  # None: real hosts
+        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self.quota_sink = quota_sink
+        self._transport = transport
+        self.http = httpx.Client(timeout=self.timeout, transport=transport, follow_redirects=False)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # --- addressing -------------------------------------------------------------------
+    @property
+    def is_sandbox(self) -> bool:
+        return self.base_url is not None
+
+    def url(self, host: str, path: str = "") -> str:
+        if self.base_url:
+            return f"{self.base_url}/{host}{path}"
+        return f"https://{host}{path}"
+
+    # --- OAuth ------------------------------------------------------------------------
+    def oauth_client(self, redirect_uri: str | None = None, **kwargs: Any) -> OAuth2Client:
+        client = OAuth2Client(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            token_endpoint_auth_method=self.TOKEN_AUTH_METHOD,
+            scope=self.SCOPE_SEPARATOR.join(self.SCOPES),
+            redirect_uri=redirect_uri,
+            code_challenge_method="S256" if self.USE_PKCE else None,
+            timeout=self.timeout,
+            transport=self._transport,
+            **kwargs,
+        )
+        self.configure_oauth_client(client)
+        return client
+
+    def configure_oauth_client(self, client: OAuth2Client) -> None:
+        """Register compliance hooks for a platform's non-standard token responses."""
+
+    def authorization_url(self, *, state: str, redirect_uri: str, code_verifier: str | None) -> str:
+        with self.oauth_client(redirect_uri) as client:
+            url, _ = client.create_authorization_url(
+                self.url(self.AUTHORIZE_HOST, self.AUTHORIZE_PATH),
+                state=state,
+                code_verifier=code_verifier if self.USE_PKCE else None,
+                **self.EXTRA_AUTHORIZE_PARAMS,
+            )
+        return url
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
+        """Trade an authorization code for tokens (override for non-standard platforms)."""
+        with self.oauth_client(redirect_uri) as client:
+            token = self._oauth_call(
+                lambda: client.fetch_token(
+                    self.url(self.TOKEN_HOST, self.TOKEN_PATH),
+                    code=code,
+                    code_verifier=code_verifier if self.USE_PKCE else None,
+                )
+            )
+        return self.token_set(token)
+
+    def connect(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> list[ConnectedAccount]:
+        """Finish an authorization: exchange the code, read the account(s) it gives."""
+        tokens = self.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=code_verifier)
+        account = self.get_account(Credentials(access_token=tokens.access_token, account_id=""))
+        return [ConnectedAccount(account=account, tokens=tokens)]
+
+    def refresh(self, creds: Credentials) -> TokenSet:
+        """New tokens before expiry. Raise AuthExpired/AuthRevoked when it cannot be done."""
+        if not creds.refresh_token:
+            raise AuthExpired(
+                f"{self.label} gives no refresh token; reconnect the account to renew access.",
+                platform=self.platform,
+            )
+        with self.oauth_client() as client:
+            token = self._oauth_call(
+                lambda: client.refresh_token(
+                    self.url(self.TOKEN_HOST, self.TOKEN_PATH), refresh_token=creds.refresh_token
+                )
+            )
+        tokens = self.token_set(token)
+        if tokens.refresh_token is None:  # platforms that do not rotate keep the old one
+            tokens.refresh_token = creds.refresh_token
+        return tokens
+
+    def revoke(self, creds: Credentials) -> bool:
+        """Revoke at the platform. False when the platform has no revoke endpoint."""
+        if not self.REVOKE_HOST or not self.REVOKE_PATH:
+            return False
+        with self.oauth_client() as client:
+            self._oauth_call(
+                lambda: client.revoke_token(
+                    self.url(self.REVOKE_HOST, self.REVOKE_PATH), token=creds.access_token
+                )
+            )
+        return True
+
+    def token_set(self, token: dict[str, Any]) -> TokenSet:
+        scope = token.get("scope") or ""
+        scopes = scope if isinstance(scope, list) else [s for s in scope.replace(",", " ").split() if s]
+        return TokenSet(
+            access_token=token["access_token"],
+            refresh_token=token.get("refresh_token"),
+            expires_at=expires_in(token.get("expires_in")),
+            refresh_expires_at=expires_in(token.get("refresh_expires_in") or token.get("refresh_token_expires_in")),
+            scopes=scopes,
+        )
+
+    def _oauth_call(self, fn: Callable[[], Any]) -> Any:
+        """Run an authlib call, mapping its failures into our error set."""
+        try:
+            return fn()
+        except AuthlibOAuthError as exc:
+            raise self.classify_oauth_error(exc.error or "", exc.description or "") from exc
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"{self.label} did not answer in time.", platform=self.platform) from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"Could not reach {self.label}.", platform=self.platform) from exc
+        except httpx.HTTPStatusError as exc:
+            raise self.classify_error(exc.response) from exc
+        except (ValueError, KeyError) as exc:
+            raise TransientError(f"{self.label} sent a response we could not read.", platform=self.platform) from exc
+
+    def classify_oauth_error(self, error: str, description: str) -> ProviderError:
+        if error == "invalid_grant":
+            return AuthRevoked(
+                f"{self.label} refused the authorization ({description or error}). Please reconnect.",
+                platform=self.platform,
+                code=error,
+            )
+        if error in {"invalid_client", "unauthorized_client"}:
+            return InvalidRequest(
+                f"{self.label} rejected SocialHub's app credentials ({description or error}).",
+                platform=self.platform,
+                code=error,
+            )
+        if error in {"temporarily_unavailable", "server_error"}:
+            return TransientError(f"{self.label} is temporarily unavailable.", platform=self.platform, code=error)
+        return InvalidRequest(f"{self.label}: {description or error}", platform=self.platform, code=error)
+
+    # --- the one place that sends ---------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        creds: Credentials | None = None,
+        expect_json: bool = True,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            resp = self.http.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"{self.label} did not answer in time.", platform=self.platform) from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"Could not reach {self.label}.", platform=self.platform) from exc
+        self._record_quota(resp, creds)
+        if resp.status_code >= 400:
+            raise self.classify_error(resp)
+        if expect_json and resp.content:
+            try:
+                resp.json()
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise TransientError(
+                    f"{self.label} sent a response we could not read.", platform=self.platform, status=resp.status_code
+                ) from exc
+        return resp
+
+    def get_json(self, method: str, url: str, *, creds: Credentials | None = None, **kwargs: Any) -> Any:
+        resp = self.request(method, url, creds=creds, **kwargs)
+        return resp.json() if resp.content else {}
+
+    def _record_quota(self, resp: httpx.Response, creds: Credentials | None) -> None:
+        if self.quota_sink is None:
+            return
+        try:
+            readings = self.quota_readings(resp, creds)
+        except Exception:  # a quota header we cannot read must not fail the call
+            log.warning("could not read %s quota headers", self.platform, exc_info=True)
+            return
+        for reading in readings:
+            self.quota_sink(self.platform, reading)
+
+    # --- per-platform hooks ----------------------------------------------------------------
+    def classify_error(self, resp: httpx.Response) -> ProviderError:
+        """Turn an error response into one of our errors (override per platform)."""
+        status = resp.status_code
+        if status == 401:
+            return AuthExpired(f"{self.label} no longer accepts this login. Please reconnect.", platform=self.platform, status=status)
+        if status == 403:
+            return PermissionMissing(f"{self.label} denied access to this action.", platform=self.platform, status=status)
+        if status == 404:
+            return NotFound(f"{self.label} could not find that item.", platform=self.platform, status=status)
+        if status == 429:
+            return RateLimited(f"{self.label} rate limit reached; will retry later.", platform=self.platform, status=status)
+        if status >= 500:
+            return TransientError(f"{self.label} had a server error ({status}).", platform=self.platform, status=status)
+        return InvalidRequest(f"{self.label} rejected the request ({status}).", platform=self.platform, status=status)
+
+    def quota_readings(self, resp: httpx.Response, creds: Credentials | None) -> Iterable[QuotaReading]:
+        """Rate-limit or quota readings found on a response (headers or body)."""
+        return ()
+
+    # --- account and content (each platform implements these) ---------------------------
+    def get_account(self, creds: Credentials) -> AccountInfo:
+        raise NotImplementedError
+
+    def list_posts(self, creds: Credentials, *, cursor: str | None = None, limit: int = 25) -> PostPage:
+        raise NotImplementedError
+
+    def fetch_metrics(self, creds: Credentials, post_ids: list[str]) -> dict[str, PostMetrics]:
+        """Metrics for many posts in as few calls as the platform allows (MAX_IDS_PER_CALL)."""
+        raise NotImplementedError
+
+    def publish(self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver) -> PublishResult:
+        """Publish resumably: record each platform-side step with save_step(steps) before the next."""
+        raise NotImplementedError
+
+    def find_published(self, creds: Credentials, request: PublishRequest, since: datetime) -> RemotePost | None:
+        """Look for a post we may have created (caption and time window) after an unknown outcome."""
+        raise NotImplementedError
+
+    @classmethod
+    def parse_post_url(cls, url: str) -> PostRef:
+        """The post key in a pasted URL, or InvalidPostUrl saying what is wrong."""
+        raise NotImplementedError
+
+    def resolve_post(self, creds: Credentials, ref: PostRef) -> RemotePost:
+        """Find the platform post id for a PostRef (shortcodes, pfbids... need a lookup)."""
+        raise NotImplementedError
+
+    # --- content checks (shared) ---------------------------------------------------------
+    def caption_length(self, text: str) -> int:
+        unit = self.LIMITS.caption_unit
+        if unit == "utf16":
+            return len(text.encode("utf-16-le")) // 2
+        if unit == "bytes":
+            return len(text.encode())
+        return len(text)
+
+    def validate(self, request: PublishRequest) -> list[str]:
+        """Every reason this platform would refuse the post, in a creator's words."""
+        limits = self.LIMITS
+        problems: list[str] = []
+        length = self.caption_length(request.caption)
+        if length > limits.caption_max:
+            problems.append(
+                f"{self.label} allows {limits.caption_max} {limits.caption_unit.replace('utf16', 'characters')} "
+                f"in a caption; this one has {length}."
+            )
+        if limits.requires_media and not request.media:
+            problems.append(f"{self.label} posts need a photo or video.")
+        if len(request.media) > limits.max_media:
+            problems.append(f"{self.label} takes at most {limits.max_media} media file(s) per post here.")
+        for media in request.media:
+            if media.kind not in limits.media_kinds:
+                problems.append(f"{self.label} does not accept {media.kind} posts.")
+                continue
+            types = limits.image_types if media.kind == "image" else limits.video_types
+            if media.mime_type not in types:
+                problems.append(
+                    f"{self.label} accepts {', '.join(sorted(types))} for {media.kind}s, not {media.mime_type}."
+                )
+            cap = limits.max_image_bytes if media.kind == "image" else limits.max_video_bytes
+            if cap and media.size_bytes > cap:
+                problems.append(f"{self.label} accepts {media.kind}s up to {cap // (1024 * 1024)} MB.")
+            if media.kind == "video" and media.duration_seconds is not None:
+                if limits.min_video_seconds and media.duration_seconds < limits.min_video_seconds:
+                    problems.append(f"{self.label} videos must be at least {limits.min_video_seconds:g} s long.")
+                if limits.max_video_seconds and media.duration_seconds > limits.max_video_seconds:
+                    problems.append(f"{self.label} videos may be at most {limits.max_video_seconds:g} s long.")
+        return problems

@@ -1,0 +1,105 @@
+"""The sandbox's own persistence: a small document store on SQLite.
+
+Every document is a JSON object kept under (kind, id). Reads come from an in-memory copy;
+writes go through to disk at once, so the sandbox's state survives a restart.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+Doc = dict[str, Any]
+
+
+class Store:
+    def __init__(self, path: Path | str | None) -> None:
+        self._lock = threading.RLock()
+        target = ":memory:" if path is None else str(path)
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
+            " PRIMARY KEY (kind, id))"
+        )
+        self._cache: dict[str, dict[str, Doc]] = {}
+        for kind, id_, data in self._db.execute("SELECT kind, id, data FROM docs"):
+            self._cache.setdefault(kind, {})[id_] = json.loads(data)
+
+    # --- reads ---------------------------------------------------------------------------
+    def get(self, kind: str, id_: str) -> Doc | None:
+        with self._lock:
+            doc = self._cache.get(kind, {}).get(str(id_))
+            return copy.deepcopy(doc) if doc is not None else None
+
+    def all(self, kind: str) -> list[Doc]:
+        with self._lock:
+            return [copy.deepcopy(d) for d in self._cache.get(kind, {}).values()]
+
+    def find(self, kind: str, where: Callable[[Doc], bool] | None = None, **equals: Any) -> list[Doc]:
+        with self._lock:
+            out = []
+            for doc in self._cache.get(kind, {}).values():
+                if all(doc.get(k) == v for k, v in equals.items()) and (where is None or where(doc)):
+                    out.append(copy.deepcopy(doc))
+            return out
+
+    def count(self, kind: str) -> int:
+        with self._lock:
+            return len(self._cache.get(kind, {}))
+
+    # --- writes --------------------------------------------------------------------------
+    def put(self, kind: str, id_: str, doc: Doc) -> Doc:
+        id_ = str(id_)
+        with self._lock:
+            self._cache.setdefault(kind, {})[id_] = copy.deepcopy(doc)
+            self._db.execute(
+                "INSERT INTO docs (kind, id, data) VALUES (?, ?, ?)"
+                " ON CONFLICT(kind, id) DO UPDATE SET data = excluded.data",
+                (kind, id_, json.dumps(doc, default=str)),
+            )
+        return doc
+
+    def put_many(self, kind: str, docs: Iterable[tuple[str, Doc]]) -> None:
+        with self._lock:
+            rows = []
+            bucket = self._cache.setdefault(kind, {})
+            for id_, doc in docs:
+                bucket[str(id_)] = copy.deepcopy(doc)
+                rows.append((kind, str(id_), json.dumps(doc, default=str)))
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT INTO docs (kind, id, data) VALUES (?, ?, ?)"
+                " ON CONFLICT(kind, id) DO UPDATE SET data = excluded.data",
+                rows,
+            )
+            self._db.execute("COMMIT")
+
+    def update(self, kind: str, id_: str, **changes: Any) -> Doc | None:
+        with self._lock:
+            doc = self.get(kind, id_)
+            if doc is None:
+                return None
+            doc.update(changes)
+            return self.put(kind, id_, doc)
+
+    def delete(self, kind: str, id_: str) -> None:
+        with self._lock:
+            self._cache.get(kind, {}).pop(str(id_), None)
+            self._db.execute("DELETE FROM docs WHERE kind = ? AND id = ?", (kind, str(id_)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._db.execute("DELETE FROM docs")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
