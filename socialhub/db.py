@@ -11,7 +11,6 @@ from sqlmodel import Session, create_engine
 
 from socialhub.config import get_settings
 
-
 _engines: dict[str, Engine] = {}
 
 

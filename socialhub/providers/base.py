@@ -17,7 +17,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -236,7 +236,7 @@ QuotaSink = Callable[[str, QuotaReading], None]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def expires_in(seconds: Any) -> datetime | None:

@@ -13,8 +13,9 @@ import random
 import secrets
 import threading
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from socialhub.sandbox.store import Doc, Store
@@ -56,11 +57,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
 
 
 def utcnow_real() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_iso(value: str) -> datetime:
@@ -381,16 +382,27 @@ class Sandbox:
         return True
 
     # --- posts and their metrics ----------------------------------------------------------
-    def add_post(self, platform: str, post_id: str, account_id: str, *, created_at: datetime | None = None, count_publish: bool = True, **fields: Any) -> Doc:
+    def add_post(
+        self,
+        platform: str,
+        post_id: str,
+        account_id: str,
+        *,
+        created_at: datetime | None = None,
+        count_publish: bool = True,
+        persist: bool = True,
+        **fields: Any,
+    ) -> Doc:
+        """Store a post. Its growth parameters are fixed by the seed and the post id."""
         created = created_at or self.now()
         rng = self.rand("post", platform, post_id)
+        scale = float(fields.pop("views_scale", 2500))
         doc = {
             "platform": platform,
             "id": post_id,
             "account_id": account_id,
             "created_at": iso(created),
-            # Lifetime potential and rates: fixed per post by the seed.
-            "potential_views": int(rng.lognormvariate(math.log(float(fields.pop("views_scale", 2500))), 0.9)) + 20,
+            "potential_views": int(rng.lognormvariate(math.log(scale), 0.9)) + 20,
             "tau_hours": rng.uniform(10, 40),
             "like_rate": rng.uniform(0.03, 0.09),
             "comment_rate": rng.uniform(0.002, 0.01),
@@ -399,7 +411,8 @@ class Sandbox:
             "reach_rate": rng.uniform(0.6, 0.9),
             **fields,
         }
-        self.store.put("posts", f"{platform}:{post_id}", doc)
+        if persist:
+            self.store.put("posts", f"{platform}:{post_id}", doc)
         if count_publish:
             self.count_publish(platform, account_id, str(fields.get("text", fields.get("caption", ""))))
         return doc
@@ -435,16 +448,37 @@ class Sandbox:
             "reach": int(views * post.get("reach_rate", 0.75)),
         }
 
-    def seed_history(self, platform: str, account_id: str, *, count: int, days: int = 90, make: Any = None, views_scale: float = 2500) -> list[Doc]:
-        """Create `count` past posts spread over the last `days` days (deterministic)."""
+    def seed_history(
+        self,
+        platform: str,
+        account_id: str,
+        *,
+        count: int,
+        days: int = 90,
+        make: Callable[[int, random.Random], tuple[str, dict[str, Any]]] | None = None,
+        views_scale: float = 2500,
+    ) -> list[Doc]:
+        """Create `count` past posts spread over the last `days` days, in one write.
+
+        `make(i, rng)` returns (post_id, platform fields) for post i; without it posts get
+        a numeric id and a caption.
+        """
         rng = self.rand("history", platform, account_id)
         now = self.now()
         docs = []
         for i in range(count):
             created = now - timedelta(days=days * (i + 0.5) / count, minutes=rng.randint(0, 600))
-            post_id = make.post_id(i) if make is not None and hasattr(make, "post_id") else self.new_id(f"post:{platform}")
-            fields = make.fields(i, rng) if make is not None else {"caption": f"Post {i}"}
-            docs.append(self.add_post(platform, post_id, account_id, created_at=created, count_publish=False, views_scale=views_scale, **fields))
+            if make is not None:
+                post_id, fields = make(i, rng)
+            else:
+                post_id, fields = self.new_id(f"post:{platform}"), {"caption": f"Post {i}"}
+            docs.append(
+                self.add_post(
+                    platform, post_id, account_id, created_at=created, count_publish=False,
+                    persist=False, views_scale=views_scale, **fields,
+                )
+            )
+        self.store.put_many("posts", ((f"{platform}:{d['id']}", d) for d in docs))
         return docs
 
     # --- counters ------------------------------------------------------------------------
