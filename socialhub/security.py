@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import logging
@@ -10,6 +9,7 @@ import secrets
 from functools import lru_cache
 
 from argon2 import PasswordHasher
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -146,5 +146,4 @@ def new_code_verifier() -> str:
 
 
 def s256_challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return create_s256_code_challenge(verifier)

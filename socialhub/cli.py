@@ -1,0 +1,147 @@
+"""The `socialhub` command line: run everything or one piece, migrate, admin, keys."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from socialhub.config import get_settings
+
+app = typer.Typer(help="SocialHub: a self-hostable social media hub.", no_args_is_help=True, add_completion=False)
+admin_app = typer.Typer(help="Administrator accounts.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def migrate_database() -> None:
+    """Apply every Alembic migration (the only way the schema is created)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+
+
+@app.command()
+def up(workers: int = typer.Option(None, help="RQ worker processes (default SOCIALHUB_WORKERS or 1).")) -> None:
+    """Run everything: migrations, Redis, sandbox, worker(s), scheduler and the web app."""
+    from socialhub.supervisor import run_all
+
+    raise typer.Exit(run_all(workers=workers))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    migrate_database()
+    typer.echo("Database is at the latest schema.")
+
+
+@app.command()
+def web() -> None:
+    """Run the Reflex web app alone (production build, single port)."""
+    settings = get_settings()
+    tools = ROOT / ".tools" / "node_modules" / ".bin"
+    env = dict(os.environ)
+    env["PATH"] = f"{tools}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
+    reflex = Path(sys.executable).with_name("reflex")
+    args = [
+        str(reflex), "run", "--env", "prod", "--single-port",
+        "--backend-port", str(settings.port), "--backend-host", settings.host,
+    ]
+    os.chdir(ROOT)
+    os.execve(str(reflex), args, env)
+
+
+@app.command()
+def worker(
+    queues: list[str] = typer.Argument(None, help="Queues to serve (default: all)."),
+    burst: bool = typer.Option(False, help="Exit when the queues are empty."),
+) -> None:
+    """Run an RQ worker."""
+    _logging()
+    from worker.main import run_worker
+
+    run_worker(queues or None, burst=burst)
+
+
+@app.command()
+def scheduler(
+    interval: int = typer.Option(10, help="Seconds between passes."),
+    burst: bool = typer.Option(False, help="One pass, then exit."),
+) -> None:
+    """Run the rq-scheduler (periodic jobs and delayed work)."""
+    _logging()
+    from worker.main import run_scheduler
+
+    run_scheduler(interval, burst=burst)
+
+
+@app.command()
+def sandbox(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(None, help="Port (default SOCIALHUB_SANDBOX_PORT or 8900)."),
+) -> None:
+    """Run the platform sandbox alone: every platform's API on one port."""
+    import uvicorn
+
+    settings = get_settings()
+    port = port or settings.sandbox_port
+    typer.echo(f"Platform sandbox on http://{host}:{port}/ (admin token in {settings.data_dir / 'sandbox-admin.token'})")
+    uvicorn.run("socialhub.sandbox.server:app_from_settings", factory=True, host=host, port=port, log_level="warning")
+
+
+@admin_app.command("create")
+def admin_create(
+    email: str = typer.Option(..., prompt=True),
+    display_name: str = typer.Option("Admin", help="Name shown in the app."),
+) -> None:
+    """Create an admin account, or make an existing account an admin."""
+    from socialhub.db import session_scope
+    from socialhub.services import users
+
+    migrate_database()
+    with session_scope() as s:
+        if users.make_admin(s, email):
+            typer.echo(f"{email} is now an admin.")
+            return
+    password = os.environ.get("SOCIALHUB_ADMIN_PASSWORD") or getpass.getpass("Password (10+ characters): ")
+    with session_scope() as s:
+        try:
+            users.create_admin(s, email=email, password=password, display_name=display_name)
+        except users.UserError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(f"Admin {email} created.")
+
+
+@app.command("rotate-keys")
+def rotate_keys(
+    generate: bool = typer.Option(False, "--generate", help="Add a new key to the generated key file first."),
+) -> None:
+    """Re-encrypt every stored token under the newest key."""
+    from socialhub import security
+    from socialhub.services.keys import reencrypt_all
+
+    if generate:
+        security.add_new_key_to_file()
+        typer.echo("Added a new key to the key file.")
+    counts = reencrypt_all()
+    typer.echo(f"Re-encrypted {counts['values']} secret(s) in {counts['rows']} row(s) under the newest key.")
+
+
+if __name__ == "__main__":
+    app()

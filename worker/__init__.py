@@ -1,0 +1,1 @@
+"""Background work: RQ job functions, the worker and the rq-scheduler entry points."""

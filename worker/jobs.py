@@ -1,0 +1,26 @@
+"""Job functions. They take ids or plain values, reload from the database and call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from socialhub.db import session_scope
+from worker.audit import audited
+
+
+@audited("ping")
+def ping(value: Any) -> dict[str, Any]:
+    """A no-op round trip: proves a worker picks up jobs and can reach the database."""
+    from sqlalchemy import text
+
+    with session_scope() as s:
+        one = s.exec(text("SELECT 1")).one()[0]  # type: ignore[call-overload]
+    return {"echo": value, "db": one}
+
+
+@audited("refresh_tokens")
+def refresh_tokens() -> dict[str, int]:
+    """Refresh every token that expires soon; mark what cannot be refreshed."""
+    from socialhub.services import connections
+
+    return connections.refresh_expiring_tokens()

@@ -1,0 +1,75 @@
+"""Entry points: `socialhub worker` and `socialhub scheduler`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+
+from rq import Worker
+from rq_scheduler import Scheduler
+
+from socialhub.db import session_scope
+from socialhub.queue import QUEUES, get_queue, get_redis
+from socialhub.services import heartbeats
+from worker.schedule import register_periodic_jobs
+
+log = logging.getLogger("socialhub.worker")
+BEAT_EVERY = 30.0
+
+
+class HeartbeatWorker(Worker):
+    """An RQ worker that also records its liveness in the database."""
+
+    _last_db_beat = 0.0
+
+    def heartbeat(self, *args, **kwargs):
+        result = super().heartbeat(*args, **kwargs)
+        self._db_beat()
+        return result
+
+    def _db_beat(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_db_beat < BEAT_EVERY:
+            return
+        self._last_db_beat = now
+        try:
+            with session_scope() as s:
+                heartbeats.beat(s, name=f"worker:{self.name}", kind="worker", info={"queues": self.queue_names()})
+        except Exception:  # liveness must never kill the worker
+            log.warning("could not record worker heartbeat", exc_info=True)
+
+
+class HeartbeatScheduler(Scheduler):
+    """rq-scheduler that records each pass in the database."""
+
+    def enqueue_jobs(self):
+        jobs = super().enqueue_jobs()
+        try:
+            with session_scope() as s:
+                heartbeats.beat(s, name=f"scheduler:{socket.gethostname()}", kind="scheduler", info={"interval": self._interval})
+        except Exception:
+            log.warning("could not record scheduler heartbeat", exc_info=True)
+        return jobs
+
+
+def run_worker(queues: list[str] | None = None, *, burst: bool = False, name: str | None = None) -> None:
+    names = queues or list(QUEUES)
+    worker = HeartbeatWorker(
+        [get_queue(q) for q in names],
+        connection=get_redis(),
+        name=name or f"{socket.gethostname()}-{os.getpid()}",
+    )
+    worker._db_beat(force=True)
+    try:
+        worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
+    finally:
+        with session_scope() as s:
+            heartbeats.forget(s, name=f"worker:{worker.name}")
+
+
+def run_scheduler(interval: int = 10, *, burst: bool = False) -> None:
+    scheduler = HeartbeatScheduler(queue=get_queue("default"), connection=get_redis(), interval=interval)
+    register_periodic_jobs(scheduler)
+    scheduler.run(burst=burst)
