@@ -65,6 +65,12 @@ class AuthExpired(ProviderError):
     kind = "auth_expired"
 
 
+class RefreshUnavailable(AuthExpired):
+    """The platform gives no way to renew this token; the creator must reconnect in time."""
+
+    kind = "refresh_unavailable"
+
+
 class AuthRevoked(ProviderError):
     kind = "auth_revoked"
 
@@ -269,6 +275,8 @@ class Provider:
     # How many post ids one metrics call may carry.
     MAX_IDS_PER_CALL: ClassVar[int] = 1
     LIMITS: ClassVar[ContentLimits] = ContentLimits(caption_max=2200)
+    # Meta renews long-lived tokens by exchanging them; no refresh token is involved.
+    RENEWS_WITHOUT_REFRESH_TOKEN: ClassVar[bool] = False
     # Refresh this long before expiry (the refresh job uses it).
     REFRESH_MARGIN: ClassVar[timedelta] = timedelta(hours=1)
 
@@ -353,7 +361,7 @@ class Provider:
     def refresh(self, creds: Credentials) -> TokenSet:
         """New tokens before expiry. Raise AuthExpired/AuthRevoked when it cannot be done."""
         if not creds.refresh_token:
-            raise AuthExpired(
+            raise RefreshUnavailable(
                 f"{self.label} gives no refresh token; reconnect the account to renew access.",
                 platform=self.platform,
             )

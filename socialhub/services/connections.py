@@ -28,6 +28,7 @@ from socialhub.providers.base import (
     Credentials,
     Provider,
     ProviderError,
+    RefreshUnavailable,
     TokenSet,
 )
 from socialhub.services import quotas
@@ -68,16 +69,26 @@ class ConnectionView:
     is_sandbox: bool
 
 
+def can_renew(conn: Connection) -> bool:
+    from socialhub.providers import provider_class
+
+    return bool(conn.refresh_token_enc) or provider_class(conn.platform).RENEWS_WITHOUT_REFRESH_TOKEN
+
+
 def display_status(conn: Connection, now: datetime | None = None) -> str:
+    """What the creator sees: stored problems first, then expiry that nothing will renew."""
     now = now or utcnow()
-    if conn.status != ConnectionStatus.active:
+    if conn.status in (ConnectionStatus.revoked, ConnectionStatus.expired, ConnectionStatus.error):
         return conn.status.value
-    if conn.access_expires_at is not None:
-        if conn.access_expires_at <= now:
-            return ConnectionStatus.expired.value if not conn.refresh_token_enc else ConnectionStatus.expiring.value
-        if conn.access_expires_at - now <= EXPIRING_WINDOW and not conn.refresh_token_enc:
+    expires = conn.access_expires_at
+    if expires is not None and not can_renew(conn):
+        if expires <= now:
+            return ConnectionStatus.expired.value
+        if expires - now <= EXPIRING_WINDOW:
             return ConnectionStatus.expiring.value
-    return ConnectionStatus.active.value
+    if expires is not None and expires <= now:
+        return ConnectionStatus.expiring.value  # renewable; the refresh job is due
+    return conn.status.value
 
 
 def to_view(conn: Connection) -> ConnectionView:
@@ -407,6 +418,15 @@ def refresh_connection(session: Session, connection_id: int, *, force: bool = Fa
         provider = provider_for(conn.platform, connection_id=conn.id)
         try:
             tokens = provider.refresh(credentials(conn))
+        except RefreshUnavailable as exc:
+            # Still usable until it expires: say so, and when, instead of calling it dead.
+            still_valid = conn.access_expires_at is not None and conn.access_expires_at > utcnow()
+            conn.status = ConnectionStatus.expiring if still_valid else ConnectionStatus.expired
+            conn.last_error = exc.message
+            conn.last_error_at = utcnow()
+            session.add(conn)
+            session.commit()
+            return "needs_reconnect"
         except ProviderError as exc:
             if not isinstance(exc, (AuthExpired, AuthRevoked)):
                 conn.status = ConnectionStatus.error
