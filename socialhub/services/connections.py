@@ -132,7 +132,9 @@ def callback_url(platform: str, settings: Settings | None = None) -> str:
     return f"{settings.base_url}/oauth/{platform}/callback"
 
 
-def provider_for(platform: str, *, connection_id: int | None = None, settings: Settings | None = None) -> Provider:
+def provider_for(
+    platform: str, *, connection_id: int | None = None, settings: Settings | None = None
+) -> Provider:
     return get_provider(platform, settings, quota_sink=quotas.sink(connection_id))
 
 
@@ -174,7 +176,9 @@ def start_connect(
 
 def _claim_state(session: Session, *, user_id: int, platform: str, state: str) -> OAuthState:
     """Burn the state (exactly once) after checking it belongs to this user and flow."""
-    row = session.exec(select(OAuthState).where(OAuthState.state_hash == security.token_digest(state or ""))).first()
+    row = session.exec(
+        select(OAuthState).where(OAuthState.state_hash == security.token_digest(state or ""))
+    ).first()
     label = PLATFORM_LABELS.get(platform, platform)
     if row is None or row.user_id != user_id or row.platform != platform:
         raise ConnectError(
@@ -185,7 +189,9 @@ def _claim_state(session: Session, *, user_id: int, platform: str, state: str) -
     if row.expires_at < utcnow():
         raise ConnectError(f"The {label} sign-in took too long and expired. Please start connecting again.")
     claimed = session.exec(  # type: ignore[call-overload]
-        update(OAuthState).where(OAuthState.id == row.id, OAuthState.used_at.is_(None)).values(used_at=utcnow())
+        update(OAuthState)
+        .where(OAuthState.id == row.id, OAuthState.used_at.is_(None))
+        .values(used_at=utcnow())
     )
     session.commit()
     if claimed.rowcount != 1:  # a concurrent callback won
@@ -228,16 +234,23 @@ def finish_connect(
         provider.close()
     if not accounts:
         raise ConnectError(f"{label} gave access to no account that SocialHub can use.")
-    stored = [_store_account(session, user_id=user_id, platform=platform, item=a, sandbox=provider.is_sandbox) for a in accounts]
+    stored = [
+        _store_account(session, user_id=user_id, platform=platform, item=a, sandbox=provider.is_sandbox)
+        for a in accounts
+    ]
     session.commit()
     return [to_view(c) for c in stored]
 
 
-def _store_account(session: Session, *, user_id: int, platform: str, item: ConnectedAccount, sandbox: bool) -> Connection:
+def _store_account(
+    session: Session, *, user_id: int, platform: str, item: ConnectedAccount, sandbox: bool
+) -> Connection:
     account = item.account
     conn = session.exec(
         select(Connection).where(
-            Connection.user_id == user_id, Connection.platform == platform, Connection.account_id == account.account_id
+            Connection.user_id == user_id,
+            Connection.platform == platform,
+            Connection.account_id == account.account_id,
         )
     ).first()
     if conn is None:
@@ -312,7 +325,9 @@ def disconnect(session: Session, *, user_id: int, connection_id: int) -> str:
         except (AuthExpired, AuthRevoked):
             message += " Its access had already ended."
         except ProviderError as exc:
-            message += f" {label} could not revoke access right now ({exc.message}); tokens were deleted anyway."
+            message += (
+                f" {label} could not revoke access right now ({exc.message}); tokens were deleted anyway."
+            )
         finally:
             provider.close()
     conn.access_token_enc = None
@@ -380,8 +395,15 @@ def sync_account(session: Session, *, user_id: int, connection_id: int) -> Conne
     conn.status = ConnectionStatus.active
     conn.last_error = None
     session.add(conn)
-    session.add(AccountSnapshot(connection_id=conn.id, followers=account.followers, following=account.following,
-                                posts_count=account.posts_count, views=account.views))
+    session.add(
+        AccountSnapshot(
+            connection_id=conn.id,
+            followers=account.followers,
+            following=account.following,
+            posts_count=account.posts_count,
+            views=account.views,
+        )
+    )
     session.commit()
     return to_view(conn)
 
@@ -398,14 +420,18 @@ def needs_refresh(conn: Connection, provider_cls: type[Provider], now: datetime 
     return conn.access_expires_at - now <= provider_cls.REFRESH_MARGIN
 
 
-def refresh_connection(session: Session, connection_id: int, *, force: bool = False, lock_timeout: int = 60) -> str:
+def refresh_connection(
+    session: Session, connection_id: int, *, force: bool = False, lock_timeout: int = 60
+) -> str:
     """Refresh one connection's tokens. Safe to run concurrently: a Redis lock per connection
     lets one refresher through, and the row is re-read after taking it, so a token refreshed by
     someone else a moment ago is not refreshed again (rotating refresh tokens would break)."""
     from socialhub.providers import provider_class
     from socialhub.queue import get_redis
 
-    lock = get_redis().lock(f"socialhub:lock:refresh:{connection_id}", timeout=lock_timeout, blocking_timeout=lock_timeout)
+    lock = get_redis().lock(
+        f"socialhub:lock:refresh:{connection_id}", timeout=lock_timeout, blocking_timeout=lock_timeout
+    )
     if not lock.acquire():
         return "busy"
     try:

@@ -11,7 +11,9 @@ from socialhub.models import QuotaUsage, utcnow
 from socialhub.providers.base import QuotaReading
 
 
-def record(session: Session, platform: str, reading: QuotaReading, *, connection_id: int | None = None) -> None:
+def record(
+    session: Session, platform: str, reading: QuotaReading, *, connection_id: int | None = None
+) -> None:
     row = session.exec(
         select(QuotaUsage).where(
             QuotaUsage.platform == platform,
