@@ -20,6 +20,10 @@ config = rx.Config(
     backend_host=_host,
     # Several web workers need shared state: point REFLEX_REDIS_URL at Redis (README).
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="light", accent_color="violet", gray_color="slate", radius="large")
+        )
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -270,6 +270,8 @@ class OAuthCallbackState(rx.State):
             page.error_message = str(exc)
         except Exception:
             log.exception("OAuth callback for %s failed", platform)
-            page.error_message = "Something went wrong while finishing the connection. Nothing was stored; please try again."
+            page.error_message = (
+                "Something went wrong while finishing the connection. Nothing was stored; please try again."
+            )
         page.busy_platform = ""
         return rx.redirect("/connections", replace=True)

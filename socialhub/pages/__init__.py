@@ -1,0 +1,11 @@
+"""Every page module; importing this package records the pages (see components.shell)."""
+
+from socialhub.pages import (  # noqa: F401
+    admin,
+    auth,
+    calendar,
+    connections,
+    dashboard,
+    leaderboard,
+    library,
+)
