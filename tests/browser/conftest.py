@@ -49,7 +49,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _app_env(data_dir: Path, port: int) -> dict[str, str]:
+def _app_env(data_dir: Path, port: int, sandbox_url: str, redis_url: str) -> dict[str, str]:
     env = dict(os.environ)
     # A database of its own: the first account signed up here must be the first one ever.
     for name in ("DATABASE_URL", "REFLEX_REDIS_URL", "SOCIALHUB_PUBLIC_URL"):
@@ -60,6 +60,8 @@ def _app_env(data_dir: Path, port: int) -> dict[str, str]:
         SOCIALHUB_DATA_DIR=str(data_dir),
         SOCIALHUB_PORT=str(port),
         SOCIALHUB_HOST="127.0.0.1",
+        SOCIALHUB_SANDBOX_URL=sandbox_url,
+        REDIS_URL=redis_url,
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -75,14 +77,29 @@ def _ready(base_url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory) -> Iterator[str]:
+def app_sandbox(tmp_path_factory):
+    """The platform sandbox the live app's providers talk to (over HTTP, like production)."""
+    from tests.servers import SandboxHandle
+
+    handle = SandboxHandle(tmp_path_factory.mktemp("app-sandbox") / "sandbox.db")
+    yield handle
+    handle.close()
+
+
+@pytest.fixture(scope="session")
+def app_data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("app-data")
+
+
+@pytest.fixture(scope="session")
+def live_app(app_data_dir, app_sandbox, redis_url) -> Iterator[str]:
     """Base URL of the real app, built and served in production mode on a free port."""
     reason = _missing_tools()
     if reason:
         pytest.skip(reason)
-    data_dir = tmp_path_factory.mktemp("app-data")
+    data_dir = app_data_dir
     port = _free_port()
-    env = _app_env(data_dir, port)
+    env = _app_env(data_dir, port, app_sandbox.url, redis_url)
     subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=REPO_ROOT, env=env, check=True)
     reflex = Path(sys.executable).with_name("reflex")
     log_path = data_dir / "reflex.log"
