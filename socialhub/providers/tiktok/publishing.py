@@ -1,0 +1,201 @@
+"""TikTok direct post, step by step and resumable (CONTRACTS §3.3).
+
+Steps recorded with save_step, each before the next platform call:
+  publish_id (+ upload_url, chunk plan, privacy, username, baseline) after init;
+  uploaded after the last chunk; post_id and url once TikTok reports PUBLISH_COMPLETE.
+A retry with a publish_id never calls init again: it resumes the upload where TikTok's
+uploaded_bytes says, or goes straight back to polling the status.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+from socialhub.providers.base import (
+    Credentials,
+    InvalidRequest,
+    PermissionMissing,
+    PublishRequest,
+    PublishResult,
+    StepSaver,
+    TransientError,
+)
+
+if TYPE_CHECKING:
+    from socialhub.providers.tiktok import TikTokProvider
+
+PREFERENCE = ("PUBLIC_TO_EVERYONE", "FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY")
+DONE = {"PUBLISH_COMPLETE", "FAILED", "SEND_TO_USER_INBOX"}
+
+
+def run_publish(
+    p: TikTokProvider,
+    creds: Credentials,
+    request: PublishRequest,
+    steps: dict[str, Any],
+    save_step: StepSaver,
+) -> PublishResult:
+    """Publish one video post, resuming from `steps`."""
+    from socialhub.providers.tiktok import FAIL_REASONS, UNAUDITED
+
+    if steps.get("post_id"):
+        return PublishResult(status="published", post_id=steps["post_id"], url=steps.get("url"))
+    problems = p.validate(request)
+    if problems:
+        raise InvalidRequest(" ".join(problems), platform=p.platform)
+    media = request.media[0]
+
+    if not steps.get("publish_id"):
+        creator = p._api("POST", "/v2/post/publish/creator_info/query/", creds, json={})
+        limit = creator.get("max_video_post_duration_sec")
+        if media.duration_seconds and limit and media.duration_seconds > limit:
+            raise InvalidRequest(
+                f"This TikTok account can post videos up to {limit} s long.", platform=p.platform
+            )
+        options = creator.get("privacy_level_options") or ["SELF_ONLY"]
+        wanted = creds.extra.get("privacy_level")
+        privacy = wanted if wanted in options else next((o for o in PREFERENCE if o in options), options[0])
+        newest = p.list_posts(creds, limit=1).posts
+        if media.url:
+            source: dict[str, Any] = {"source": "PULL_FROM_URL", "video_url": media.url}
+        else:
+            size = os.path.getsize(p.media_path(media))
+            chunk, count = p.chunk_plan(size)
+            source = {
+                "source": "FILE_UPLOAD",
+                "video_size": size,
+                "chunk_size": chunk,
+                "total_chunk_count": count,
+            }
+        post_info = {
+            "title": request.caption,
+            "privacy_level": privacy,
+            "disable_duet": False,
+            "disable_comment": False,
+            "disable_stitch": False,
+        }
+        try:
+            data = p._api(
+                "POST",
+                "/v2/post/publish/video/init/",
+                creds,
+                json={"post_info": post_info, "source_info": source},
+            )
+        except PermissionMissing as exc:
+            if exc.code != UNAUDITED or privacy == "SELF_ONLY":
+                raise
+            # Apps before TikTok's audit may only post privately; nothing was created, so retry private.
+            privacy = post_info["privacy_level"] = "SELF_ONLY"
+            data = p._api(
+                "POST",
+                "/v2/post/publish/video/init/",
+                creds,
+                json={"post_info": post_info, "source_info": source},
+            )
+        steps.update(
+            publish_id=data["publish_id"],
+            upload_url=data.get("upload_url"),
+            source=source["source"],
+            video_size=source.get("video_size"),
+            chunk_size=source.get("chunk_size"),
+            total_chunk_count=source.get("total_chunk_count"),
+            privacy_level=privacy,
+            username=creator.get("creator_username", ""),
+            baseline_id=newest[0].post_id if newest else None,
+            baseline_time=newest[0].created_at.timestamp() if newest and newest[0].created_at else None,
+        )
+        save_step(steps)
+
+    if steps["source"] == "FILE_UPLOAD" and not steps.get("uploaded"):
+        _upload(p, creds, request, steps)
+        steps["uploaded"] = True
+        save_step(steps)
+
+    status = _wait(p, creds, steps["publish_id"])
+    if status["status"] == "FAILED":
+        reason = status.get("fail_reason", "")
+        raise InvalidRequest(
+            f"TikTok could not publish the video: {FAIL_REASONS.get(reason, reason or 'unknown reason')}.",
+            platform=p.platform,
+            code=reason,
+        )
+    ids = status.get("publicaly_available_post_id") or []  # (sic) TikTok's spelling
+    if ids:
+        post_id = str(ids[0])
+        url = f"https://www.tiktok.com/@{steps.get('username', '')}/video/{post_id}"
+    else:
+        post_id, url = _find_private(p, creds, request, steps)
+    steps.update(post_id=post_id, url=url)
+    save_step(steps)
+    return PublishResult(status="published", post_id=post_id, url=url)
+
+
+def _upload(p: TikTokProvider, creds: Credentials, request: PublishRequest, steps: dict[str, Any]) -> None:
+    """PUT the file in sequential chunks, starting where TikTok says the upload stands."""
+    path = p.media_path(request.media[0])
+    size, chunk, count = steps["video_size"], steps["chunk_size"], steps["total_chunk_count"]
+    if os.path.getsize(path) != size:
+        raise InvalidRequest("The video file changed since the upload started.", platform=p.platform)
+    status = _status(p, creds, steps["publish_id"])
+    if status["status"] != "PROCESSING_UPLOAD" or status.get("uploaded_bytes", 0) >= size:
+        return  # TikTok already has every byte
+    offset = int(status.get("uploaded_bytes") or 0)
+    mime = request.media[0].mime_type or "video/mp4"
+    with open(path, "rb") as fh:
+        for index in range(offset // chunk if chunk else 0, count):
+            first = index * chunk
+            last = size - 1 if index == count - 1 else first + chunk - 1
+            fh.seek(first)
+            data = fh.read(last - first + 1)
+            p.request(
+                "PUT",
+                steps["upload_url"],
+                creds=creds,
+                expect_json=False,
+                content=data,
+                headers={
+                    "Content-Type": mime,
+                    "Content-Length": str(len(data)),
+                    "Content-Range": f"bytes {first}-{last}/{size}",
+                },
+            )
+
+
+def _status(p: TikTokProvider, creds: Credentials, publish_id: str) -> dict[str, Any]:
+    return p._api("POST", "/v2/post/publish/status/fetch/", creds, json={"publish_id": publish_id})
+
+
+def _wait(p: TikTokProvider, creds: Credentials, publish_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + p.poll_timeout
+    while True:
+        status = _status(p, creds, publish_id)
+        if status.get("status") in DONE:
+            return status
+        if time.monotonic() >= deadline:
+            raise TransientError(
+                "TikTok is still processing the video; we'll check again shortly.", platform=p.platform
+            )
+        p.sleep(p.poll_interval)
+
+
+def _find_private(
+    p: TikTokProvider, creds: Credentials, request: PublishRequest, steps: dict[str, Any]
+) -> tuple[str, str]:
+    """A SELF_ONLY post has no public id: find it in the owner's video list by caption."""
+    baseline_time = steps.get("baseline_time")
+    for post in p.list_posts(creds, limit=20).posts:
+        if post.post_id == steps.get("baseline_id"):
+            break  # everything from here on existed before this publish
+        if baseline_time is not None and post.created_at and post.created_at.timestamp() < baseline_time:
+            break
+        if post.caption.strip() == request.caption.strip():
+            return (
+                post.post_id,
+                post.url or f"https://www.tiktok.com/@{steps.get('username', '')}/video/{post.post_id}",
+            )
+    raise TransientError(
+        "TikTok finished the private post but does not list it yet; we'll look again shortly.",
+        platform=p.platform,
+    )
