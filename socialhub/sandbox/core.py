@@ -432,9 +432,12 @@ class Sandbox:
     def update_post(self, platform: str, post_id: str, **changes: Any) -> Doc | None:
         return self.store.update("posts", f"{platform}:{post_id}", **changes)
 
-    def metrics(self, post: Doc) -> dict[str, int]:
-        """Counters at sandbox now: fast growth at first, then slowing (saturating curve)."""
-        age_h = max(0.0, (self.now() - parse_iso(post["created_at"])).total_seconds() / 3600)
+    def metrics(self, post: Doc, at: datetime | None = None) -> dict[str, int]:
+        """Counters at `at` (default: sandbox now): fast growth at first, then slowing."""
+        when = at or self.now()
+        age_h = (when - parse_iso(post["created_at"])).total_seconds() / 3600
+        if age_h <= 0:
+            return dict.fromkeys(("views", "likes", "comments", "shares", "saves", "reach"), 0)
         frac = 1 - math.exp(-age_h / float(post.get("tau_hours", 24)))
         # A slow long tail so old posts still creep up a little.
         tail = 1 + 0.05 * math.log1p(age_h / 240)

@@ -43,7 +43,7 @@ class Store:
         with self._lock:
             return [copy.deepcopy(d) for d in self._cache.get(kind, {}).values()]
 
-    def find(self, kind: str, where: Callable[[Doc], bool] | None = None, **equals: Any) -> list[Doc]:
+    def find(self, kind: str, /, where: Callable[[Doc], bool] | None = None, **equals: Any) -> list[Doc]:
         with self._lock:
             out = []
             for doc in self._cache.get(kind, {}).values():

@@ -315,7 +315,12 @@ def disconnect(session: Session, *, user_id: int, connection_id: int) -> str:
     conn = get_owned(session, user_id=user_id, connection_id=connection_id)
     label = PLATFORM_LABELS.get(conn.platform, conn.platform)
     message = f"{label} account @{conn.username} disconnected."
-    if conn.access_token_enc:
+    shared = _shares_token_with_others(session, conn)
+    if shared:
+        # One Meta login covers every Page / Instagram account of that person: revoking it
+        # would cut off the other connections too.
+        message += f" Access stays granted for your other {label} account(s) that use the same login."
+    elif conn.access_token_enc:
         provider = provider_for(conn.platform, connection_id=conn.id)
         try:
             if provider.revoke(credentials(conn)):
@@ -337,6 +342,18 @@ def disconnect(session: Session, *, user_id: int, connection_id: int) -> str:
     session.delete(conn)
     session.commit()
     return message
+
+
+def _shares_token_with_others(session: Session, conn: Connection) -> bool:
+    if not conn.access_token_enc:
+        return False
+    mine = security.decrypt(conn.access_token_enc)
+    others = session.exec(
+        select(Connection).where(
+            Connection.user_id == conn.user_id, Connection.platform == conn.platform, Connection.id != conn.id
+        )
+    ).all()
+    return any(o.access_token_enc and security.decrypt(o.access_token_enc) == mine for o in others)
 
 
 # --- using a connection: errors mark it -----------------------------------------------------

@@ -6,7 +6,6 @@ boundaries, so they agree with videos.list statistics over the same window.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from socialhub.sandbox.core import parse_iso
 from socialhub.sandbox.platform import json_response
 from socialhub.sandbox.platforms.youtube.common import (
     ANALYTICS,
@@ -38,21 +36,6 @@ METRICS = (
 )
 DIMENSIONS = ("day", "video")
 MAX_VIDEO_ROWS = 200
-
-
-def counters_at(post: dict[str, Any], when: datetime) -> dict[str, float]:
-    """A post's counters at `when` (the saturating curve of Sandbox.metrics, at any time)."""
-    age_h = (when - parse_iso(post["created_at"])).total_seconds() / 3600
-    if age_h <= 0:
-        return dict.fromkeys(("views", "likes", "comments", "shares"), 0.0)
-    frac = 1 - math.exp(-age_h / float(post.get("tau_hours", 24)))
-    views = int(post.get("potential_views", 1000) * frac * (1 + 0.05 * math.log1p(age_h / 240)))
-    return {
-        "views": views,
-        "likes": int(views * post.get("like_rate", 0.05)),
-        "comments": int(views * post.get("comment_rate", 0.005)),
-        "shares": int(views * post.get("share_rate", 0.005)),
-    }
 
 
 def bad(message: str, reason: str = "badRequest") -> GoogleError:
@@ -144,7 +127,7 @@ class AnalyticsPart(YouTubeBase):
         if t1 <= t0:
             return {**total, "subscribers": 0.0}
         for post in posts:
-            a, b = counters_at(post, t0), counters_at(post, t1)
+            a, b = self.sb.metrics(post, at=t0), self.sb.metrics(post, at=t1)
             views = b["views"] - a["views"]
             for k in ("views", "likes", "comments", "shares"):
                 total[k] += b[k] - a[k]
