@@ -121,7 +121,7 @@ def _account_row(card: ConnectionCard) -> rx.Component:
             spacing="2",
             margin_top="3",
         ),
-        padding="3",
+        padding="12px",
         border_radius="var(--radius-3)",
         border=f"1px solid {rx.color('gray', 5)}",
         width="100%",

@@ -67,6 +67,7 @@ class ConnectionView:
     last_sync_at: datetime | None
     last_error: str | None
     is_sandbox: bool
+    renews: bool  # SocialHub renews access before it expires
 
 
 def can_renew(conn: Connection) -> bool:
@@ -107,6 +108,7 @@ def to_view(conn: Connection) -> ConnectionView:
         last_sync_at=conn.last_sync_at,
         last_error=conn.last_error,
         is_sandbox=conn.is_sandbox,
+        renews=can_renew(conn),
     )
 
 

@@ -70,17 +70,17 @@ def _ago(when: datetime | None, now: datetime) -> str:
     return f"{seconds // 86400} days ago"
 
 
-def _expiry(when: datetime | None, now: datetime) -> str:
+def _expiry(when: datetime | None, now: datetime, renews: bool) -> str:
     if when is None:
         return "Access does not expire"
     seconds = int((when - now).total_seconds())
+    if renews:
+        return "Access renews automatically"
     if seconds <= 0:
-        return "Access expired"
-    if seconds < 3600:
-        return f"Access renews or expires in {max(1, seconds // 60)} min"
+        return "Access expired: reconnect"
     if seconds < 86400:
-        return f"Access renews or expires in {seconds // 3600} h"
-    return f"Access expires in {seconds // 86400} days"
+        return f"Access ends in {max(1, seconds // 3600)} h: reconnect"
+    return f"Access ends in {seconds // 86400} days"
 
 
 def _count(n: int | None) -> str:
@@ -104,7 +104,7 @@ def _card(view: svc.ConnectionView, now: datetime) -> ConnectionCard:
         followers=_count(view.followers),
         status=view.status,
         status_label=STATUS_LABELS.get(view.status, view.status.title()),
-        expires_text=_expiry(view.token_expires_at, now),
+        expires_text=_expiry(view.token_expires_at, now, view.renews),
         last_sync_text=_ago(view.last_sync_at, now),
         last_error=view.last_error or "",
         is_sandbox=view.is_sandbox,
@@ -166,6 +166,8 @@ class ConnectionsState(rx.State):
     busy_connection: int = 0
     notice: str = ""
     error_message: str = ""
+    # Set by the OAuth callback so its message survives exactly one page load.
+    _flash: bool = False
 
     @rx.var
     def connected_count(self) -> int:
@@ -176,6 +178,9 @@ class ConnectionsState(rx.State):
         user_id = await current_user_id(self)
         if user_id is None:
             return
+        if not self._flash:
+            self.notice = self.error_message = ""
+        self._flash = False
         self.loading = True
         yield
         try:
@@ -274,4 +279,5 @@ class OAuthCallbackState(rx.State):
                 "Something went wrong while finishing the connection. Nothing was stored; please try again."
             )
         page.busy_platform = ""
+        page._flash = True
         return rx.redirect("/connections", replace=True)

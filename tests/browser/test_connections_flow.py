@@ -33,7 +33,7 @@ def _stored_tokens(data_dir) -> list[str]:
 
 
 def _connect(page: Page, label: str) -> None:
-    page.get_by_role("button", name=f"Connect {label}").click()
+    page.get_by_role("button", name=f"Connect {label}", exact=True).click()
     expect(page.get_by_text("SocialHub sandbox")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Approve").click()
     page.wait_for_url(re.compile(r"/connections$"), timeout=60_000)
@@ -59,7 +59,7 @@ def test_connect_all_six_platforms_in_the_browser(page: Page, live_app: str, app
     assert elapsed < 60
 
     for platform in PLATFORMS:
-        card = page.get_by_role("button", name=f"Connect {PLATFORM_LABELS[platform]}")
+        card = page.get_by_role("button", name=f"Connect {PLATFORM_LABELS[platform]}", exact=True)
         expect(card).to_contain_text("Add account")
     expect(page.get_by_text("Active").first).to_be_visible()
     page.reload()
@@ -82,7 +82,7 @@ def test_denied_consent_shows_a_clear_message(page: Page, live_app: str):
     fill_login(page, PERSON["email"], PERSON["password"])
     page.wait_for_url(re.compile(r"/dashboard"))
     page.goto(f"{live_app}/connections")
-    page.get_by_role("button", name="Connect TikTok").click()
+    page.get_by_role("button", name="Connect TikTok", exact=True).click()
     page.get_by_role("button", name="Deny").click()
     page.wait_for_url(re.compile(r"/connections$"))
     expect(page.get_by_role("alert")).to_contain_text("not granted")
@@ -93,6 +93,7 @@ def test_disconnect_from_the_page(page: Page, live_app: str):
     fill_login(page, PERSON["email"], PERSON["password"])
     page.wait_for_url(re.compile(r"/dashboard"))
     page.goto(f"{live_app}/connections")
+    expect(page.get_by_role("button", name="Disconnect").first).to_be_visible()
     before = page.get_by_role("button", name="Disconnect").count()
     assert before >= 1
     page.get_by_role("button", name="Disconnect").first.click()
