@@ -25,8 +25,9 @@ def _logging() -> None:
 
 def migrate_database() -> None:
     """Apply every Alembic migration (the only way the schema is created)."""
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "alembic"))
@@ -63,7 +64,7 @@ def web() -> None:
         "--backend-port", str(settings.port), "--backend-host", settings.host,
     ]
     os.chdir(ROOT)
-    os.execve(str(reflex), args, env)
+    os.execve(str(reflex), args, env)  # noqa: S606 - replace this process with reflex
 
 
 @app.command()

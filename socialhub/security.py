@@ -9,8 +9,8 @@ import secrets
 from functools import lru_cache
 
 from argon2 import PasswordHasher
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from argon2.exceptions import InvalidHashError, VerificationError
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from socialhub.config import Settings, get_settings, write_secret_file

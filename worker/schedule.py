@@ -17,7 +17,7 @@ PERIODIC_JOBS: dict[str, tuple[str, str, str]] = {
 
 
 def _job_id(name: str, definition: tuple[str, str, str]) -> str:
-    digest = hashlib.sha1(json.dumps([name, *definition]).encode()).hexdigest()[:10]
+    digest = hashlib.sha256(json.dumps([name, *definition]).encode()).hexdigest()[:10]
     return f"periodic-{name}-{digest}"
 
 
