@@ -116,7 +116,8 @@ def admin_create(
 
     migrate_database()
     with session_scope() as s:
-        if users.make_admin(s, email):
+        if users.get_user_by_email(s, email) is not None:
+            users.make_admin(s, email)
             typer.echo(f"{email} is now an admin.")
             return
     password = os.environ.get("SOCIALHUB_ADMIN_PASSWORD") or getpass.getpass("Password (10+ characters): ")
