@@ -25,9 +25,8 @@ def _logging() -> None:
 
 def migrate_database() -> None:
     """Apply every Alembic migration (the only way the schema is created)."""
-    from alembic.config import Config
-
     from alembic import command
+    from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "alembic"))

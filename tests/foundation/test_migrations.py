@@ -24,9 +24,8 @@ def test_every_table_created_by_migration(migrated_db):
 
 def test_upgrade_downgrade_roundtrip(tmp_path, monkeypatch):
     """A fresh SQLite file goes up to head, down to base and up again."""
-    from alembic.config import Config
-
     from alembic import command
+    from alembic.config import Config
 
     url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
     engine = create_engine(url)
