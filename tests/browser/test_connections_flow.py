@@ -21,7 +21,7 @@ def _stored_tokens(data_dir) -> list[str]:
     """Decrypt the tokens the app stored, with the app's own key file."""
     from socialhub import security
 
-    settings = Settings(SOCIALHUB_DATA_DIR=data_dir)
+    settings = Settings(SOCIALHUB_DATA_DIR=data_dir, DATABASE_URL=None)  # the app runs on its own SQLite
     engine = create_engine(settings.db_url)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT access_token_enc, refresh_token_enc FROM connections")).fetchall()
