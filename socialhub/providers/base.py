@@ -381,11 +381,14 @@ class Provider:
         if not self.REVOKE_HOST or not self.REVOKE_PATH:
             return False
         with self.oauth_client() as client:
-            self._oauth_call(
+            resp = self._oauth_call(
                 lambda: client.revoke_token(
                     self.url(self.REVOKE_HOST, self.REVOKE_PATH), token=creds.access_token
                 )
             )
+        self._record_quota(resp, creds)
+        if resp.status_code >= 400:  # authlib returns the response as it came
+            raise self.classify_error(resp)
         return True
 
     def token_set(self, token: dict[str, Any]) -> TokenSet:

@@ -48,10 +48,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "linkedin.issue_refresh_tokens": False,
     "linkedin.refresh_token_seconds": 31536000,
     "linkedin.daily_calls_per_member": 5000,
+    "linkedin.video_processing_seconds": 2,
     "x.access_token_seconds": 7200,
     "x.tweets_per_15min_user": 100,
     "x.tweets_per_24h_app": 10000,
     "x.public_impressions": True,
+    "x.media_processing_seconds": 3,
     "oauth.code_seconds": 600,
 }
 

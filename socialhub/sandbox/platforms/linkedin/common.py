@@ -43,7 +43,6 @@ ORG_WRITE = ("w_organization_social",)
 
 BATCH_LIMIT = 20  # socialActions BATCH_GET and organizationalEntityShareStatistics shares=List(...)
 VIDEO_PART_BYTES = 4 * 1024 * 1024
-VIDEO_PROCESSING_SECONDS = 2.0
 URN_RE = re.compile(r"^urn:li:(share|ugcPost|activity|person|organization|image|video):([A-Za-z0-9_-]+)$")
 VERSION_RE = re.compile(r"^(\d{4})(\d{2})(?:\.?\d{2})?$")
 

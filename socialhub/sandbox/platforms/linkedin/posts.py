@@ -22,7 +22,6 @@ from socialhub.sandbox.platforms.linkedin.common import (
     ORG_WRITE,
     PLATFORM,
     VIDEO_PART_BYTES,
-    VIDEO_PROCESSING_SECONDS,
     WWW,
     ApiAuth,
     access_denied,
@@ -342,7 +341,7 @@ class LinkedInPosts:
                 self.sb.store.update("li_media", doc["urn"], status="PROCESSING_FAILED")
                 raise validation("The uploaded file is not an MP4 video.", "/finalizeUploadRequest/video")
             self.sb.store.update("li_media", doc["urn"], status="PROCESSING",
-                                 available_at=self.sb.now_ts() + VIDEO_PROCESSING_SECONDS)
+                                 available_at=self.sb.now_ts() + float(self.sb.config("linkedin.video_processing_seconds")))
             return Response(status_code=200)
         raise bad_request("Unsupported action; use initializeUpload or finalizeUpload.")
 

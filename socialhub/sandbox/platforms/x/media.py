@@ -2,7 +2,7 @@
 
 Also the older single-endpoint form (POST /2/media/upload with command=INIT|APPEND|FINALIZE,
 GET with command=STATUS). Video and GIF processing runs over sandbox time: pending for the
-first second after finalize, in_progress until PROCESSING_SECONDS, then succeeded. Images
+first second after finalize, in_progress until config x.media_processing_seconds, then succeeded. Images
 need no processing. The sandbox checks the bytes (JPEG/PNG/GIF/WEBP magic, MP4 "ftyp").
 """
 
@@ -18,7 +18,6 @@ from socialhub.sandbox.core import Sandbox
 from socialhub.sandbox.platform import json_response, read_json, read_params
 from socialhub.sandbox.platforms.x.common import Ctx, XGuard, invalid_request, snowflake
 
-PROCESSING_SECONDS = 3.0
 MAX_SEGMENT = 5 * 1024 * 1024
 MB = 1024 * 1024
 # media_category -> (kind, allowed MIME types, max bytes, media_key prefix)
@@ -80,9 +79,10 @@ class XMedia:
         elapsed = self.sb.now_ts() - doc["finalized_at"]
         if elapsed < 1:
             return {"state": "pending", "check_after_secs": 1}
-        if elapsed < PROCESSING_SECONDS:
+        processing = float(self.sb.config("x.media_processing_seconds"))
+        if elapsed < processing:
             return {"state": "in_progress", "check_after_secs": 1,
-                    "progress_percent": int(100 * elapsed / PROCESSING_SECONDS)}
+                    "progress_percent": int(100 * elapsed / processing)}
         return {"state": "succeeded", "progress_percent": 100}
 
     def usable_media(self, media_id: str, owner: str) -> dict[str, Any] | None:
