@@ -14,242 +14,48 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
+from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError
+from authlib.integrations.httpx_client import OAuth2Client
 
-with warnings.catch_warnings():
-    # authlib prefers the httpx2 package and warns when it falls back to httpx (our stack).
-    warnings.simplefilter("ignore")
-    from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError
-    from authlib.integrations.httpx_client import OAuth2Client
+# Re-exported: provider modules import errors and data types from here.
+from socialhub.providers.errors import (  # noqa: F401
+    AuthExpired,
+    AuthRevoked,
+    InvalidPostUrl,
+    InvalidRequest,
+    NotFound,
+    PermissionMissing,
+    ProviderError,
+    RateLimited,
+    RefreshUnavailable,
+    TransientError,
+)
+from socialhub.providers.types import (  # noqa: F401
+    AccountInfo,
+    ConnectedAccount,
+    ContentLimits,
+    Credentials,
+    MediaRef,
+    PostMetrics,
+    PostPage,
+    PostRef,
+    PublishRequest,
+    PublishResult,
+    QuotaReading,
+    QuotaSink,
+    RemotePost,
+    StepSaver,
+    TokenSet,
+    expires_in,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
-
-
-# --- errors: the small set the rest of the app understands ---------------------------------
-
-
-class ProviderError(Exception):
-    """A platform call failed. `message` is written for a creator, not a developer."""
-
-    kind: ClassVar[str] = "error"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        platform: str = "",
-        status: int | None = None,
-        code: str | int | None = None,
-        retry_at: datetime | None = None,
-        raw: Any = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.platform = platform
-        self.status = status
-        self.code = code
-        self.retry_at = retry_at
-        self.raw = raw
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class AuthExpired(ProviderError):
-    kind = "auth_expired"
-
-
-class RefreshUnavailable(AuthExpired):
-    """The platform gives no way to renew this token; the creator must reconnect in time."""
-
-    kind = "refresh_unavailable"
-
-
-class AuthRevoked(ProviderError):
-    kind = "auth_revoked"
-
-
-class PermissionMissing(ProviderError):
-    kind = "permission_missing"
-
-
-class RateLimited(ProviderError):
-    kind = "rate_limited"
-
-
-class TransientError(ProviderError):
-    kind = "transient"
-
-
-class InvalidRequest(ProviderError):
-    kind = "invalid_request"
-
-
-class NotFound(InvalidRequest):
-    kind = "not_found"
-
-
-class InvalidPostUrl(ValueError):
-    """A pasted URL is not a post URL of any platform we know (or of this platform)."""
-
-
-# --- plain data passed between providers and services --------------------------------------
-
-
-@dataclass
-class TokenSet:
-    access_token: str
-    refresh_token: str | None = None
-    expires_at: datetime | None = None
-    refresh_expires_at: datetime | None = None
-    scopes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Credentials:
-    """What a call needs: the decrypted token and the ids kept on the connection."""
-
-    access_token: str
-    account_id: str
-    refresh_token: str | None = None
-    expires_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class AccountInfo:
-    account_id: str
-    username: str
-    display_name: str = ""
-    avatar_url: str | None = None
-    profile_url: str | None = None
-    followers: int | None = None
-    following: int | None = None
-    posts_count: int | None = None
-    views: int | None = None
-    # Ids the provider needs later, stored on Connection.extra (page id, person URN, ...).
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ConnectedAccount:
-    """One account an authorization gave access to, with the token to use for it."""
-
-    account: AccountInfo
-    tokens: TokenSet
-
-
-@dataclass
-class RemotePost:
-    post_id: str
-    url: str | None = None
-    caption: str = ""
-    created_at: datetime | None = None
-    media_type: str | None = None
-
-
-@dataclass
-class PostPage:
-    posts: list[RemotePost]
-    next_cursor: str | None = None
-
-
-@dataclass
-class PostMetrics:
-    post_id: str
-    views: int | None = None
-    likes: int | None = None
-    comments: int | None = None
-    shares: int | None = None
-    saves: int | None = None
-    reach: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class PostRef:
-    """What a pasted URL says about a post: an id, or a key that needs a lookup."""
-
-    platform: str
-    key: str
-    key_type: str = "id"  # id | shortcode | urn | pfbid | activity
-    username: str | None = None
-
-
-@dataclass
-class MediaRef:
-    kind: str  # image | video
-    mime_type: str
-    size_bytes: int
-    url: str | None = None  # a public URL the platform can fetch
-    path: str | None = None  # a local file, for platforms that take uploads
-    duration_seconds: float | None = None
-    width: int | None = None
-    height: int | None = None
-
-
-@dataclass
-class PublishRequest:
-    caption: str
-    media: list[MediaRef] = field(default_factory=list)
-    scheduled_for: datetime | None = None  # UTC; only platforms with native scheduling use it
-    title: str | None = None
-
-
-@dataclass
-class PublishResult:
-    status: str  # published | scheduled
-    post_id: str
-    url: str | None = None
-
-
-@dataclass
-class QuotaReading:
-    bucket: str
-    account_key: str = ""
-    used: float | None = None
-    limit: float | None = None
-    percent: float | None = None
-    resets_at: datetime | None = None
-    blocked_until: datetime | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ContentLimits:
-    caption_max: int
-    caption_unit: str = "characters"  # characters | utf16 | weighted | bytes
-    media_kinds: frozenset[str] = frozenset({"image", "video"})
-    requires_media: bool = False
-    max_media: int = 1
-    image_types: frozenset[str] = frozenset({"image/jpeg"})
-    video_types: frozenset[str] = frozenset({"video/mp4"})
-    max_image_bytes: int | None = None
-    max_video_bytes: int | None = None
-    min_video_seconds: float | None = None
-    max_video_seconds: float | None = None
-    title_max: int | None = None
-
-
-StepSaver = Callable[[dict[str, Any]], None]
-QuotaSink = Callable[[str, QuotaReading], None]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def expires_in(seconds: Any) -> datetime | None:
-    try:
-        return utcnow() + timedelta(seconds=int(seconds))
-    except (TypeError, ValueError):
-        return None
 
 
 # --- the provider base ----------------------------------------------------------------------
@@ -398,7 +204,9 @@ class Provider:
             access_token=token["access_token"],
             refresh_token=token.get("refresh_token"),
             expires_at=expires_in(token.get("expires_in")),
-            refresh_expires_at=expires_in(token.get("refresh_expires_in") or token.get("refresh_token_expires_in")),
+            refresh_expires_at=expires_in(
+                token.get("refresh_expires_in") or token.get("refresh_token_expires_in")
+            ),
             scopes=scopes,
         )
 
@@ -415,7 +223,9 @@ class Provider:
         except httpx.HTTPStatusError as exc:
             raise self.classify_error(exc.response) from exc
         except (ValueError, KeyError) as exc:
-            raise TransientError(f"{self.label} sent a response we could not read.", platform=self.platform) from exc
+            raise TransientError(
+                f"{self.label} sent a response we could not read.", platform=self.platform
+            ) from exc
 
     def classify_oauth_error(self, error: str, description: str) -> ProviderError:
         if error == "invalid_grant":
@@ -431,7 +241,9 @@ class Provider:
                 code=error,
             )
         if error in {"temporarily_unavailable", "server_error"}:
-            return TransientError(f"{self.label} is temporarily unavailable.", platform=self.platform, code=error)
+            return TransientError(
+                f"{self.label} is temporarily unavailable.", platform=self.platform, code=error
+            )
         return InvalidRequest(f"{self.label}: {description or error}", platform=self.platform, code=error)
 
     # --- the one place that sends ---------------------------------------------------------
@@ -459,7 +271,9 @@ class Provider:
                 resp.json()
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise TransientError(
-                    f"{self.label} sent a response we could not read.", platform=self.platform, status=resp.status_code
+                    f"{self.label} sent a response we could not read.",
+                    platform=self.platform,
+                    status=resp.status_code,
                 ) from exc
         return resp
 
@@ -483,16 +297,28 @@ class Provider:
         """Turn an error response into one of our errors (override per platform)."""
         status = resp.status_code
         if status == 401:
-            return AuthExpired(f"{self.label} no longer accepts this login. Please reconnect.", platform=self.platform, status=status)
+            return AuthExpired(
+                f"{self.label} no longer accepts this login. Please reconnect.",
+                platform=self.platform,
+                status=status,
+            )
         if status == 403:
-            return PermissionMissing(f"{self.label} denied access to this action.", platform=self.platform, status=status)
+            return PermissionMissing(
+                f"{self.label} denied access to this action.", platform=self.platform, status=status
+            )
         if status == 404:
             return NotFound(f"{self.label} could not find that item.", platform=self.platform, status=status)
         if status == 429:
-            return RateLimited(f"{self.label} rate limit reached; will retry later.", platform=self.platform, status=status)
+            return RateLimited(
+                f"{self.label} rate limit reached; will retry later.", platform=self.platform, status=status
+            )
         if status >= 500:
-            return TransientError(f"{self.label} had a server error ({status}).", platform=self.platform, status=status)
-        return InvalidRequest(f"{self.label} rejected the request ({status}).", platform=self.platform, status=status)
+            return TransientError(
+                f"{self.label} had a server error ({status}).", platform=self.platform, status=status
+            )
+        return InvalidRequest(
+            f"{self.label} rejected the request ({status}).", platform=self.platform, status=status
+        )
 
     def quota_readings(self, resp: httpx.Response, creds: Credentials | None) -> Iterable[QuotaReading]:
         """Rate-limit or quota readings found on a response (headers or body)."""
@@ -509,11 +335,15 @@ class Provider:
         """Metrics for many posts in as few calls as the platform allows (MAX_IDS_PER_CALL)."""
         raise NotImplementedError
 
-    def publish(self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver) -> PublishResult:
+    def publish(
+        self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver
+    ) -> PublishResult:
         """Publish resumably: record each platform-side step with save_step(steps) before the next."""
         raise NotImplementedError
 
-    def find_published(self, creds: Credentials, request: PublishRequest, since: datetime) -> RemotePost | None:
+    def find_published(
+        self, creds: Credentials, request: PublishRequest, since: datetime
+    ) -> RemotePost | None:
         """Look for a post we may have created (caption and time window) after an unknown outcome."""
         raise NotImplementedError
 
@@ -563,7 +393,11 @@ class Provider:
                 problems.append(f"{self.label} accepts {media.kind}s up to {cap // (1024 * 1024)} MB.")
             if media.kind == "video" and media.duration_seconds is not None:
                 if limits.min_video_seconds and media.duration_seconds < limits.min_video_seconds:
-                    problems.append(f"{self.label} videos must be at least {limits.min_video_seconds:g} s long.")
+                    problems.append(
+                        f"{self.label} videos must be at least {limits.min_video_seconds:g} s long."
+                    )
                 if limits.max_video_seconds and media.duration_seconds > limits.max_video_seconds:
-                    problems.append(f"{self.label} videos may be at most {limits.max_video_seconds:g} s long.")
+                    problems.append(
+                        f"{self.label} videos may be at most {limits.max_video_seconds:g} s long."
+                    )
         return problems

@@ -1,0 +1,71 @@
+"""The small set of platform errors the rest of the app understands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+class ProviderError(Exception):
+    """A platform call failed. `message` is written for a creator, not a developer."""
+
+    kind: ClassVar[str] = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str = "",
+        status: int | None = None,
+        code: str | int | None = None,
+        retry_at: datetime | None = None,
+        raw: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.platform = platform
+        self.status = status
+        self.code = code
+        self.retry_at = retry_at
+        self.raw = raw
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthExpired(ProviderError):
+    kind = "auth_expired"
+
+
+class RefreshUnavailable(AuthExpired):
+    """The platform gives no way to renew this token; the creator must reconnect in time."""
+
+    kind = "refresh_unavailable"
+
+
+class AuthRevoked(ProviderError):
+    kind = "auth_revoked"
+
+
+class PermissionMissing(ProviderError):
+    kind = "permission_missing"
+
+
+class RateLimited(ProviderError):
+    kind = "rate_limited"
+
+
+class TransientError(ProviderError):
+    kind = "transient"
+
+
+class InvalidRequest(ProviderError):
+    kind = "invalid_request"
+
+
+class NotFound(InvalidRequest):
+    kind = "not_found"
+
+
+class InvalidPostUrl(ValueError):
+    """A pasted URL is not a post URL of any platform we know (or of this platform)."""
