@@ -14,16 +14,25 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
-from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError
-from authlib.integrations.httpx_client import OAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
+
+# authlib now prefers the httpx2 fork and warns on every import when it falls back to
+# httpx, which is the stack we chose; silence exactly that notice, nothing else.
+warnings.filterwarnings(
+    "ignore", message="The httpx module is deprecated", category=AuthlibDeprecationWarning
+)
+
+from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError  # noqa: E402
+from authlib.integrations.httpx_client import OAuth2Client  # noqa: E402
 
 # Re-exported: provider modules import errors and data types from here.
-from socialhub.providers.errors import (  # noqa: F401
+from socialhub.providers.errors import (  # noqa: F401, E402
     AuthExpired,
     AuthRevoked,
     InvalidPostUrl,
@@ -35,7 +44,7 @@ from socialhub.providers.errors import (  # noqa: F401
     RefreshUnavailable,
     TransientError,
 )
-from socialhub.providers.types import (  # noqa: F401
+from socialhub.providers.types import (  # noqa: F401, E402
     AccountInfo,
     ConnectedAccount,
     ContentLimits,
