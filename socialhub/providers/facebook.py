@@ -138,15 +138,9 @@ class FacebookProvider(MetaGraphProvider):
         return self._list(creds, "posts", cursor, limit)
 
     def _list(self, creds: Credentials, edge: str, cursor: str | None, limit: int) -> PostPage:
-        params: dict[str, Any] = {"fields": POST_FIELDS, "limit": limit}
-        if cursor:
-            params["after"] = cursor
-        body = self.graph(
-            "GET", f"/{self.page_id(creds)}/{edge}", creds.access_token, creds=creds, params=params
+        return self.list_edge(
+            creds, f"/{self.page_id(creds)}/{edge}", POST_FIELDS, cursor, limit, self._remote
         )
-        paging = body.get("paging", {})
-        after = paging.get("cursors", {}).get("after") if paging.get("next") else None
-        return PostPage(posts=[self._remote(p) for p in body.get("data", [])], next_cursor=after)
 
     @staticmethod
     def _remote(post: dict[str, Any]) -> RemotePost:

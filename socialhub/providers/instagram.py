@@ -146,16 +146,7 @@ class InstagramProvider(MetaGraphProvider):
         return self._account_info(body, page_id=creds.extra.get("page_id"))
 
     def list_posts(self, creds: Credentials, *, cursor: str | None = None, limit: int = 25) -> PostPage:
-        params: dict[str, Any] = {"fields": MEDIA_FIELDS, "limit": limit}
-        if cursor:
-            params["after"] = cursor
-        body = self.graph(
-            "GET", f"/{self.ig_id(creds)}/media", creds.access_token, creds=creds, params=params
-        )
-        posts = [self._remote(m) for m in body.get("data", [])]
-        paging = body.get("paging", {})
-        after = paging.get("cursors", {}).get("after") if paging.get("next") else None
-        return PostPage(posts=posts, next_cursor=after)
+        return self.list_edge(creds, f"/{self.ig_id(creds)}/media", MEDIA_FIELDS, cursor, limit, self._remote)
 
     @staticmethod
     def _remote(media: dict[str, Any]) -> RemotePost:

@@ -9,7 +9,7 @@ long-lived user token never expire.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -22,10 +22,12 @@ from socialhub.providers.base import (
     InvalidRequest,
     NotFound,
     PermissionMissing,
+    PostPage,
     Provider,
     ProviderError,
     QuotaReading,
     RateLimited,
+    RemotePost,
     TokenSet,
     TransientError,
     expires_in,
@@ -173,6 +175,24 @@ class MetaGraphProvider(Provider):
         return bool(body.get("success", True))
 
     # --- reading helpers ---------------------------------------------------------------------
+    def list_edge(
+        self,
+        creds: Credentials,
+        path: str,
+        fields: str,
+        cursor: str | None,
+        limit: int,
+        to_post: Callable[[dict[str, Any]], RemotePost],
+    ) -> PostPage:
+        """One page of a Graph edge (/<id>/media, /<page>/posts ...) with cursor paging."""
+        params: dict[str, Any] = {"fields": fields, "limit": limit}
+        if cursor:
+            params["after"] = cursor
+        body = self.graph("GET", path, creds.access_token, creds=creds, params=params)
+        paging = body.get("paging", {})
+        after = paging.get("cursors", {}).get("after") if paging.get("next") else None
+        return PostPage(posts=[to_post(item) for item in body.get("data", [])], next_cursor=after)
+
     def get_many(self, creds: Credentials, ids: list[str], fields: str) -> dict[str, dict[str, Any]]:
         """Multi-id read (GET /?ids=...&fields=...), MAX_IDS_PER_CALL ids per call."""
         out: dict[str, dict[str, Any]] = {}
