@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -122,9 +123,7 @@ class Settings(BaseSettings):
 
 
 def write_secret_file(path: Path, content: str) -> None:
-    """Create a file readable by its owner only, atomically enough for one host."""
-    import os
-
+    """Create a file readable by its owner only (fails if it exists: no silent overwrite)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -498,15 +498,13 @@ class Sandbox:
         return (self.store.get("counters", name) or {"n": 0})["n"]
 
     def counters(self) -> dict[str, int]:
-        return {
-            name: int(doc["n"])
-            for name, doc in ((d_id, self.store.get("counters", d_id)) for d_id in self._counter_ids())
-            if doc is not None and not name.startswith("id:")
-        }
-
-    def _counter_ids(self) -> list[str]:
-        with self.store._lock:  # noqa: SLF001 - store is ours
-            return list(self.store._cache.get("counters", {}).keys())  # noqa: SLF001
+        """Every counter except the id sequences."""
+        out = {}
+        for name in self.store.ids("counters"):
+            doc = self.store.get("counters", name)
+            if doc is not None and not name.startswith("id:"):
+                out[name] = int(doc["n"])
+        return out
 
     def count_publish(self, platform: str, account_id: str, text: str) -> None:
         """Count a really published post; a same-text post within 24 h counts as a duplicate."""

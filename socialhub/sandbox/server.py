@@ -48,7 +48,7 @@ class FaultMiddleware(BaseHTTPMiddleware):
         platform = module.platform_for(request)
         self.sb.incr(f"calls:{platform}:{request.method} /{rest}")
         self.sb.incr(f"calls:{platform}")
-        if platform in self.sb.down or any(p in self.sb.down for p in module.platforms if p == platform):
+        if platform in self.sb.down:
             return Response("Service Unavailable", status_code=503, media_type="text/plain")
         fault = self.sb.take_fault(platform, "/" + rest)
         if fault is not None:

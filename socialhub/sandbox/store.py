@@ -51,6 +51,10 @@ class Store:
                     out.append(copy.deepcopy(doc))
             return out
 
+    def ids(self, kind: str) -> list[str]:
+        with self._lock:
+            return list(self._cache.get(kind, {}))
+
     def count(self, kind: str) -> int:
         with self._lock:
             return len(self._cache.get(kind, {}))
