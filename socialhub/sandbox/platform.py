@@ -6,6 +6,7 @@ A module serves one or more real hosts under path prefixes: a real URL
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from typing import Any, ClassVar
@@ -107,6 +108,23 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
+def basic_credentials(request: Request) -> tuple[str | None, str | None]:
+    """(client_id, client_secret) from an `Authorization: Basic` header, else (None, None)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None, None
+    try:
+        user, sep, password = base64.b64decode(value.strip()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None, None
+    return (user, password) if sep else (None, None)
+
+
+def oauth_error(error: str, description: str, status: int = 400) -> Response:
+    """The RFC 6749 token-endpoint error body most platforms use."""
+    return json_response({"error": error, "error_description": description}, status)
+
+
 def redirect_with(uri: str, params: dict[str, str], fragment: str | None = None) -> RedirectResponse:
     sep = "&" if "?" in uri else "?"
     target = f"{uri}{sep}{urlencode(params)}"
@@ -134,7 +152,10 @@ h1{{font-size:18px;margin:16px 0 6px}} p{{color:#555;line-height:1.45}} ul{{padd
 
 
 def page(brand: str, color: str, title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=html.escape(title), brand=html.escape(brand), color=color, body=body), status_code=status)
+    return HTMLResponse(
+        _PAGE.format(title=html.escape(title), brand=html.escape(brand), color=color, body=body),
+        status_code=status,
+    )
 
 
 def error_page(brand: str, color: str, message: str, status: int = 400) -> HTMLResponse:
@@ -154,7 +175,9 @@ def consent_page(
 ) -> HTMLResponse:
     """The consent screen: pick an account, approve or deny. Posts back to `action`."""
     fields = "".join(
-        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in hidden.items() if v is not None
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in hidden.items()
+        if v is not None
     )
     rows = "".join(
         '<label class="acct"><input type="radio" name="account_id" value="{id}"{checked}>'

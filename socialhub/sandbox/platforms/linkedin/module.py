@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from socialhub.sandbox.core import Sandbox, iso
-from socialhub.sandbox.platform import PlatformModule, json_response
+from socialhub.sandbox.platform import PlatformModule, json_response, oauth_error
 from socialhub.sandbox.platforms.linkedin.common import (
     API,
     PLATFORM,
@@ -22,7 +22,7 @@ from socialhub.sandbox.platforms.linkedin.common import (
     error_response,
     version_error,
 )
-from socialhub.sandbox.platforms.linkedin.oauth import LinkedInOAuth, oauth_error
+from socialhub.sandbox.platforms.linkedin.oauth import LinkedInOAuth
 from socialhub.sandbox.platforms.linkedin.posts import LinkedInPosts, share_id_at
 from socialhub.sandbox.platforms.linkedin.reading import LinkedInReading
 

@@ -18,23 +18,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from socialhub.sandbox.core import OAuthError, Sandbox, TokenError
-from socialhub.sandbox.platform import consent_page, error_page, json_response, read_params, redirect_with
+from socialhub.sandbox.platform import (
+    basic_credentials,
+    consent_page,
+    error_page,
+    json_response,
+    oauth_error,
+    read_params,
+    redirect_with,
+)
 from socialhub.sandbox.platforms.linkedin.common import ALL_SCOPES, BRAND, COLOR, DEFAULT_SCOPES, PLATFORM
-
-
-def oauth_error(error: str, description: str, status: int = 400) -> Response:
-    return json_response({"error": error, "error_description": description}, status)
-
-
-def basic_auth(request: Request) -> tuple[str | None, str | None]:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None, None
-    try:
-        user, _, password = base64.b64decode(value.strip()).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None, None
-    return user, password
 
 
 def _b64(data: bytes) -> str:
@@ -94,7 +87,7 @@ class LinkedInOAuth:
     # --- tokens -------------------------------------------------------------------------
     async def token(self, request: Request) -> Response:
         form = await read_params(request)
-        basic_id, basic_secret = basic_auth(request)
+        basic_id, basic_secret = basic_credentials(request)
         client_id = form.get("client_id") or basic_id
         client_secret = form.get("client_secret") or basic_secret
         grant_type = form.get("grant_type")
@@ -204,7 +197,7 @@ class LinkedInOAuth:
     # --- revoke / introspect ----------------------------------------------------------------
     async def _client_and_token(self, request: Request) -> tuple[dict[str, Any] | None, str | None, Response | None]:
         form = await read_params(request)
-        basic_id, basic_secret = basic_auth(request)
+        basic_id, basic_secret = basic_credentials(request)
         try:
             app = self.sb.check_client(
                 PLATFORM, form.get("client_id") or basic_id, form.get("client_secret") or basic_secret

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from socialhub.sandbox.core import Sandbox, iso
-from socialhub.sandbox.platform import PlatformModule, error_page, json_response
+from socialhub.sandbox.platform import PlatformModule, error_page, json_response, oauth_error
 from socialhub.sandbox.platforms.x.common import (
     API_HOSTS,
     BRAND,
@@ -30,7 +30,7 @@ from socialhub.sandbox.platforms.x.common import (
     snowflake,
 )
 from socialhub.sandbox.platforms.x.media import XMedia
-from socialhub.sandbox.platforms.x.oauth import XOAuth, oauth_error
+from socialhub.sandbox.platforms.x.oauth import XOAuth
 from socialhub.sandbox.platforms.x.tweets import XTweets
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]

@@ -8,7 +8,6 @@ returns a new pair and the old refresh token is dead.
 
 from __future__ import annotations
 
-import base64
 import secrets
 from typing import Any
 
@@ -16,23 +15,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from socialhub.sandbox.core import OAuthError, Sandbox, TokenError
-from socialhub.sandbox.platform import consent_page, error_page, json_response, read_params, redirect_with
+from socialhub.sandbox.platform import (
+    basic_credentials,
+    consent_page,
+    error_page,
+    json_response,
+    oauth_error,
+    read_params,
+    redirect_with,
+)
 from socialhub.sandbox.platforms.x.common import ALL_SCOPES, BRAND, COLOR, DEFAULT_SCOPES, PLATFORM
-
-
-def oauth_error(error: str, description: str, status: int = 400) -> Response:
-    return json_response({"error": error, "error_description": description}, status)
-
-
-def _basic(request: Request) -> tuple[str | None, str | None]:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None, None
-    try:
-        user, sep, password = base64.b64decode(value.strip()).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None, None
-    return (user, password) if sep else (None, None)
 
 
 class XOAuth:
@@ -78,7 +70,7 @@ class XOAuth:
 
     def _client(self, request: Request, form: dict[str, Any]) -> dict[str, Any] | Response:
         """The calling app: HTTP Basic for confidential clients, client_id alone for public ones."""
-        basic_id, basic_secret = _basic(request)
+        basic_id, basic_secret = basic_credentials(request)
         client_id = basic_id or form.get("client_id")
         app = self.sb.app(PLATFORM, client_id or "")
         if app is None:

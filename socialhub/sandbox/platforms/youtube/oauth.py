@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 from typing import Any
 
@@ -11,7 +10,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from socialhub.sandbox.core import OAuthError
-from socialhub.sandbox.platform import consent_page, error_page, json_response, read_params, redirect_with
+from socialhub.sandbox.platform import (
+    basic_credentials,
+    consent_page,
+    error_page,
+    json_response,
+    read_params,
+    redirect_with,
+)
 from socialhub.sandbox.platforms.youtube.common import (
     ACCOUNTS_HOST,
     BRAND,
@@ -173,12 +179,8 @@ class OAuthPart(YouTubeBase):
 
     def _client(self, request: Request, params: dict[str, str]) -> dict[str, Any]:
         client_id, secret = params.get("client_id"), params.get("client_secret")
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("basic "):
-            try:
-                client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
-            except (ValueError, UnicodeDecodeError):
-                client_id = secret = None
+        if request.headers.get("authorization", "").lower().startswith("basic "):
+            client_id, secret = basic_credentials(request)
         if self.sb.app(PLATFORM, client_id or "") is None:
             raise OAuthError("invalid_client", "The OAuth client was not found.")
         try:
