@@ -22,6 +22,12 @@ PLATFORM_LABELS = {
 }
 
 
+def sandbox_app_credentials(platform: str) -> tuple[str, str]:
+    """The sandbox's built-in app (client id, secret) for a platform: what SocialHub uses
+    when no real keys are configured, and what the sandbox accepts out of the box."""
+    return f"sandbox-{platform}-client", f"sandbox-{platform}-secret"
+
+
 def _env(name: str, *more: str) -> AliasChoices:
     return AliasChoices(name, *more)
 

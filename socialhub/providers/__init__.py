@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from socialhub.config import PLATFORMS, Settings, get_settings
+from socialhub.config import PLATFORMS, Settings, get_settings, sandbox_app_credentials
 from socialhub.providers.base import InvalidPostUrl, PostRef, Provider, QuotaSink
 
 _CLASSES = {
@@ -25,11 +25,6 @@ def provider_class(platform: str) -> type[Provider]:
     return getattr(module, class_name)
 
 
-def sandbox_credentials(platform: str) -> tuple[str, str]:
-    """The sandbox's built-in app for a platform (used when no real keys are configured)."""
-    return f"sandbox-{platform}-client", f"sandbox-{platform}-secret"
-
-
 def get_provider(
     platform: str,
     settings: Settings | None = None,
@@ -42,7 +37,7 @@ def get_provider(
     creds = settings.platform_credentials(platform)
     cls = provider_class(platform)
     if creds is None:
-        client_id, client_secret = sandbox_credentials(platform)
+        client_id, client_secret = sandbox_app_credentials(platform)
         base_url = settings.sandbox_base_url
     else:
         client_id, client_secret = creds

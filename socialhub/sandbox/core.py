@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from socialhub.config import sandbox_app_credentials
 from socialhub.sandbox.store import Doc, Store
 
 PLATFORMS = ("instagram", "facebook", "tiktok", "youtube", "linkedin", "x")
@@ -72,10 +73,11 @@ def parse_iso(value: str) -> datetime:
 
 def default_app(platform: str) -> dict[str, Any]:
     """The app every fresh install talks to in sandbox mode (no real keys needed)."""
+    client_id, client_secret = sandbox_app_credentials(platform)
     return {
         "platform": platform,
-        "client_id": f"sandbox-{platform}-client",
-        "client_secret": f"sandbox-{platform}-secret",
+        "client_id": client_id,
+        "client_secret": client_secret,
         "redirect_uris": [],  # empty: any http(s) URI is accepted, checked exactly per code
         "audited": False,
         "name": "SocialHub (sandbox)",

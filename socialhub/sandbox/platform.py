@@ -48,8 +48,9 @@ class PlatformModule:
     def mint_token(
         self, platform: str, *, account_id: str, client_id: str | None, scopes: list[str] | None
     ) -> dict[str, Any]:
-        """Issue a token for a seeded account without the browser (control API).
-        Returns the platform's own token response body (access_token, expires_in, ...)."""
+        """Issue a token for a seeded account without the browser (control API; the server
+        passes the default app's client id when none is given). Returns the platform's own
+        token response body (access_token, expires_in, ...)."""
         raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from socialhub.sandbox.core import PLATFORMS, Fault, Sandbox
+from socialhub.sandbox.core import PLATFORMS, Fault, Sandbox, default_app
 from socialhub.sandbox.platform import PlatformModule, bearer_token, json_response, read_json
 from socialhub.sandbox.store import Store
 
@@ -117,7 +117,7 @@ def create_app(
         minted = module.mint_token(  # type: ignore[attr-defined]
             platform,
             account_id=str(body["account_id"]),
-            client_id=body.get("client_id"),
+            client_id=body.get("client_id") or default_app(platform)["client_id"],
             scopes=body.get("scopes"),
         )
         return minted

@@ -248,7 +248,7 @@ class LinkedInOAuth:
         account = self.sb.account(PLATFORM, account_id)
         if account is None or account.get("kind") != "member":
             raise ValueError(f"no LinkedIn member {account_id!r}")
-        app = self.sb.app(PLATFORM, client_id or f"sandbox-{PLATFORM}-client")
+        app = self.sb.app(PLATFORM, client_id or "")
         if app is None:
             raise ValueError(f"unknown LinkedIn client {client_id!r}")
         unknown = [s for s in scopes or [] if s not in ALL_SCOPES]

@@ -162,7 +162,7 @@ class MetaGraph(
     ) -> dict[str, Any]:
         """Instagram: a long-lived user token of the Page owner. Facebook: the Page token
         (plus `user_access_token`); a Facebook person id gives a user token."""
-        app = self.sb.app(platform, client_id or f"sandbox-{platform}-client")
+        app = self.sb.app(platform, client_id or "")
         if app is None:
             raise ValueError(f"unknown {platform} client_id {client_id!r}")
         scopes = list(scopes) if scopes is not None else list(DEFAULT_SCOPES[platform])

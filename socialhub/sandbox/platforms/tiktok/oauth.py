@@ -169,7 +169,7 @@ class OAuthPart(TikTokBase):
     ) -> dict[str, Any]:
         if self.sb.account(PLATFORM, account_id) is None:
             raise ValueError(f"no tiktok account {account_id!r}")
-        client = client_id or f"sandbox-{PLATFORM}-client"
+        client = client_id or ""
         if self.sb.app(PLATFORM, client) is None:
             raise ValueError(f"no tiktok app {client!r}")
         return self.issue_tokens(client, account_id, list(scopes if scopes is not None else SCOPES))

@@ -158,7 +158,7 @@ class XOAuth:
         """Tokens for a seeded user without the browser (default app, DEFAULT_SCOPES)."""
         if self.sb.account(PLATFORM, account_id) is None:
             raise ValueError(f"no X user {account_id!r}")
-        app = self.sb.app(PLATFORM, client_id or f"sandbox-{PLATFORM}-client")
+        app = self.sb.app(PLATFORM, client_id or "")
         if app is None:
             raise ValueError(f"unknown X client {client_id!r}")
         unknown = [s for s in scopes or [] if s not in ALL_SCOPES]

@@ -170,7 +170,7 @@ class OAuthPart(YouTubeBase):
     ) -> dict[str, Any]:
         if self.sb.account(PLATFORM, account_id) is None:
             raise ValueError(f"no youtube channel {account_id!r}")
-        app = self.sb.app(PLATFORM, client_id or f"sandbox-{PLATFORM}-client")
+        app = self.sb.app(PLATFORM, client_id or "")
         if app is None:
             raise ValueError(f"no youtube app {client_id!r}")
         return self.issue(
