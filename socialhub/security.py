@@ -51,7 +51,16 @@ def load_keys(settings: Settings | None = None) -> list[bytes]:
             write_secret_file(path, Fernet.generate_key().decode())
         except FileExistsError:  # another process won the race
             pass
-    return [line.strip().encode() for line in path.read_text().splitlines() if line.strip()]
+    stat = path.stat()
+    return list(_read_key_file(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=8)
+def _read_key_file(path: str, mtime_ns: int, size: int) -> tuple[bytes, ...]:
+    # Keyed by modification time and size: every encrypt/decrypt asks for the keys, and the
+    # file is re-read only when `rotate-keys --generate` (or a person) has changed it.
+    with open(path) as fh:
+        return tuple(line.strip().encode() for line in fh.read().splitlines() if line.strip())
 
 
 @lru_cache(maxsize=4)
