@@ -12,7 +12,9 @@ import typer
 
 from socialhub.config import get_settings
 
-app = typer.Typer(help="SocialHub: a self-hostable social media hub.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="SocialHub: a self-hostable social media hub.", no_args_is_help=True, add_completion=False
+)
 admin_app = typer.Typer(help="Administrator accounts.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 
@@ -35,7 +37,9 @@ def migrate_database() -> None:
 
 
 @app.command()
-def up(workers: int = typer.Option(None, help="RQ worker processes (default SOCIALHUB_WORKERS or 1).")) -> None:
+def up(
+    workers: int = typer.Option(None, help="RQ worker processes (default SOCIALHUB_WORKERS or 1)."),
+) -> None:
     """Run everything: migrations, Redis, sandbox, worker(s), scheduler and the web app."""
     from socialhub.supervisor import run_all
 
@@ -59,8 +63,15 @@ def web() -> None:
     env.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
     reflex = Path(sys.executable).with_name("reflex")
     args = [
-        str(reflex), "run", "--env", "prod", "--single-port",
-        "--backend-port", str(settings.port), "--backend-host", settings.host,
+        str(reflex),
+        "run",
+        "--env",
+        "prod",
+        "--single-port",
+        "--backend-port",
+        str(settings.port),
+        "--backend-host",
+        settings.host,
     ]
     os.chdir(ROOT)
     os.execve(str(reflex), args, env)  # noqa: S606 - replace this process with reflex
@@ -100,8 +111,12 @@ def sandbox(
 
     settings = get_settings()
     port = port or settings.sandbox_port
-    typer.echo(f"Platform sandbox on http://{host}:{port}/ (admin token in {settings.data_dir / 'sandbox-admin.token'})")
-    uvicorn.run("socialhub.sandbox.server:app_from_settings", factory=True, host=host, port=port, log_level="warning")
+    typer.echo(
+        f"Platform sandbox on http://{host}:{port}/ (admin token in {settings.data_dir / 'sandbox-admin.token'})"
+    )
+    uvicorn.run(
+        "socialhub.sandbox.server:app_from_settings", factory=True, host=host, port=port, log_level="warning"
+    )
 
 
 @admin_app.command("create")

@@ -65,7 +65,9 @@ class Settings(BaseSettings):
     facebook_client_secret: str | None = Field(None, validation_alias=_env("FACEBOOK_CLIENT_SECRET"))
     tiktok_client_id: str | None = Field(None, validation_alias=_env("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_ID"))
     tiktok_client_secret: str | None = Field(None, validation_alias=_env("TIKTOK_CLIENT_SECRET"))
-    youtube_client_id: str | None = Field(None, validation_alias=_env("YOUTUBE_CLIENT_ID", "GOOGLE_CLIENT_ID"))
+    youtube_client_id: str | None = Field(
+        None, validation_alias=_env("YOUTUBE_CLIENT_ID", "GOOGLE_CLIENT_ID")
+    )
     youtube_client_secret: str | None = Field(
         None, validation_alias=_env("YOUTUBE_CLIENT_SECRET", "GOOGLE_CLIENT_SECRET")
     )

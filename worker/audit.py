@@ -32,7 +32,11 @@ def audited(name: str) -> Callable[[F], F]:
             except Exception as exc:
                 with session_scope() as s:
                     row = s.get(JobRun, run_id)
-                    row.status, row.finished_at, row.error = "failed", utcnow(), f"{type(exc).__name__}: {exc}"
+                    row.status, row.finished_at, row.error = (
+                        "failed",
+                        utcnow(),
+                        f"{type(exc).__name__}: {exc}",
+                    )
                 log.exception("job %s (%s) failed", name, job_id)
                 raise
             with session_scope() as s:

@@ -36,7 +36,9 @@ class HeartbeatWorker(Worker):
         self._last_db_beat = now
         try:
             with session_scope() as s:
-                heartbeats.beat(s, name=f"worker:{self.name}", kind="worker", info={"queues": self.queue_names()})
+                heartbeats.beat(
+                    s, name=f"worker:{self.name}", kind="worker", info={"queues": self.queue_names()}
+                )
         except Exception:  # liveness must never kill the worker
             log.warning("could not record worker heartbeat", exc_info=True)
 
@@ -48,7 +50,12 @@ class HeartbeatScheduler(Scheduler):
         jobs = super().enqueue_jobs()
         try:
             with session_scope() as s:
-                heartbeats.beat(s, name=f"scheduler:{socket.gethostname()}", kind="scheduler", info={"interval": self._interval})
+                heartbeats.beat(
+                    s,
+                    name=f"scheduler:{socket.gethostname()}",
+                    kind="scheduler",
+                    info={"interval": self._interval},
+                )
         except Exception:
             log.warning("could not record scheduler heartbeat", exc_info=True)
         return jobs

@@ -65,6 +65,4 @@ def parse_any_post_url(url: str) -> PostRef:
             errors.append(str(exc))
         except NotImplementedError:
             continue
-    raise InvalidPostUrl(
-        "That link is not a post on Instagram, Facebook, TikTok, YouTube, LinkedIn or X."
-    )
+    raise InvalidPostUrl("That link is not a post on Instagram, Facebook, TikTok, YouTube, LinkedIn or X.")

@@ -131,7 +131,8 @@ class LinkedInProvider(Provider):
         if error == "invalid_request" and "refresh token" in text:
             return AuthRevoked(
                 f"LinkedIn no longer accepts the saved login ({description}). Please reconnect LinkedIn.",
-                platform=self.platform, code=error,
+                platform=self.platform,
+                code=error,
             )
         return super().classify_oauth_error(error, description)
 
@@ -147,18 +148,28 @@ class LinkedInProvider(Provider):
         said = f" LinkedIn said: {message}" if message else ""
         if status == 401:
             if code == "REVOKED_ACCESS_TOKEN":
-                return AuthRevoked("Access to LinkedIn was revoked. Please reconnect the account." + said, **kw)
+                return AuthRevoked(
+                    "Access to LinkedIn was revoked. Please reconnect the account." + said, **kw
+                )
             return AuthExpired("LinkedIn login has expired. Please reconnect the account." + said, **kw)
         if status == 403:
-            return PermissionMissing("LinkedIn did not allow this action for the connected account." + said, **kw)
+            return PermissionMissing(
+                "LinkedIn did not allow this action for the connected account." + said, **kw
+            )
         if status == 404:
             return NotFound("LinkedIn could not find that item." + said, **kw)
         if status == 426:
-            return InvalidRequest(f"LinkedIn no longer accepts API version {self.API_VERSION}; SocialHub needs an "
-                                  "update." + said, **kw)
+            return InvalidRequest(
+                f"LinkedIn no longer accepts API version {self.API_VERSION}; SocialHub needs an "
+                "update." + said,
+                **kw,
+            )
         if status == 429:
-            return RateLimited("LinkedIn's daily limit for this account is used up; it resets at midnight UTC." + said,
-                               retry_at=next_utc_midnight(), **kw)
+            return RateLimited(
+                "LinkedIn's daily limit for this account is used up; it resets at midnight UTC." + said,
+                retry_at=next_utc_midnight(),
+                **kw,
+            )
         if status >= 500:
             return TransientError(f"LinkedIn had a server problem ({status}); we will retry." + said, **kw)
         return InvalidRequest("LinkedIn rejected the request." + said, **kw)
@@ -166,8 +177,13 @@ class LinkedInProvider(Provider):
     def quota_readings(self, resp: httpx.Response, creds: Credentials | None):
         # LinkedIn sends no rate-limit headers; a 429 means the daily allowance is gone until 00:00 UTC.
         if resp.status_code == 429:
-            yield QuotaReading(bucket="daily", account_key=creds.account_id if creds else "", percent=100.0,
-                               blocked_until=next_utc_midnight(), resets_at=next_utc_midnight())
+            yield QuotaReading(
+                bucket="daily",
+                account_key=creds.account_id if creds else "",
+                percent=100.0,
+                blocked_until=next_utc_midnight(),
+                resets_at=next_utc_midnight(),
+            )
 
     # --- account --------------------------------------------------------------------------
     def get_account(self, creds: Credentials) -> AccountInfo:
@@ -176,15 +192,26 @@ class LinkedInProvider(Provider):
         person = f"urn:li:person:{sub}"
         followers = None
         try:
-            size = self.rest("GET", f"/networkSizes/{quote(person, safe='')}?edgeType=MEMBER_FOLLOWED_BY_MEMBER",
-                             Credentials(access_token=creds.access_token, account_id=sub)).json()
+            size = self.rest(
+                "GET",
+                f"/networkSizes/{quote(person, safe='')}?edgeType=MEMBER_FOLLOWED_BY_MEMBER",
+                Credentials(access_token=creds.access_token, account_id=sub),
+            ).json()
             followers = int(size.get("firstDegreeSize", 0))
         except (PermissionMissing, NotFound, InvalidRequest):
             followers = None  # follower count is optional; the connection still works
-        name = info.get("name") or " ".join(filter(None, [info.get("given_name"), info.get("family_name")])) or sub
+        name = (
+            info.get("name")
+            or " ".join(filter(None, [info.get("given_name"), info.get("family_name")]))
+            or sub
+        )
         return AccountInfo(
-            account_id=sub, username=name, display_name=name, avatar_url=info.get("picture"),
-            followers=followers, extra={"person_urn": person},
+            account_id=sub,
+            username=name,
+            display_name=name,
+            avatar_url=info.get("picture"),
+            followers=followers,
+            extra={"person_urn": person},
         )
 
     # --- posts ----------------------------------------------------------------------------
@@ -194,8 +221,11 @@ class LinkedInProvider(Provider):
         kind = "image" if ":image:" in media_id else "video" if ":video:" in media_id else None
         ts = element.get("publishedAt") or element.get("createdAt")
         return RemotePost(
-            post_id=urn, url=self.post_url(urn), caption=unescape_commentary(element.get("commentary", "")),
-            created_at=datetime.fromtimestamp(ts / 1000, UTC) if ts else None, media_type=kind,
+            post_id=urn,
+            url=self.post_url(urn),
+            caption=unescape_commentary(element.get("commentary", "")),
+            created_at=datetime.fromtimestamp(ts / 1000, UTC) if ts else None,
+            media_type=kind,
         )
 
     def _finder(self, creds: Credentials, start: int, count: int) -> dict[str, Any]:
@@ -210,8 +240,10 @@ class LinkedInProvider(Provider):
         paging = body.get("paging", {})
         total = paging.get("total")
         more = (start + len(elements) < total) if total is not None else len(elements) == limit
-        return PostPage(posts=[self._remote(e) for e in elements],
-                        next_cursor=str(start + len(elements)) if more and elements else None)
+        return PostPage(
+            posts=[self._remote(e) for e in elements],
+            next_cursor=str(start + len(elements)) if more and elements else None,
+        )
 
     @staticmethod
     def _as_urn(post_id: str) -> str:
@@ -237,7 +269,11 @@ class LinkedInProvider(Provider):
         for post_id, metrics in out.items():
             if not analytics:
                 break
-            for query_type, attr in (("IMPRESSION", "views"), ("MEMBERS_REACHED", "reach"), ("RESHARE", "shares")):
+            for query_type, attr in (
+                ("IMPRESSION", "views"),
+                ("MEMBERS_REACHED", "reach"),
+                ("RESHARE", "shares"),
+            ):
                 try:
                     setattr(metrics, attr, self._analytics(creds, self._as_urn(post_id), query_type))
                 except PermissionMissing:
@@ -248,7 +284,9 @@ class LinkedInProvider(Provider):
     def _analytics(self, creds: Credentials, urn: str, query_type: str) -> int | None:
         kind = urn.split(":")[2]
         entity = f"({kind}:{quote(urn, safe='')})"
-        path = f"/memberCreatorPostAnalytics?q=entity&entity={entity}&queryType={query_type}&aggregation=TOTAL"
+        path = (
+            f"/memberCreatorPostAnalytics?q=entity&entity={entity}&queryType={query_type}&aggregation=TOTAL"
+        )
         elements = self.rest("GET", path, creds).json().get("elements", [])
         return int(elements[0]["count"]) if elements else None
 
@@ -262,15 +300,23 @@ class LinkedInProvider(Provider):
             return resp.content
         raise InvalidRequest("The media file is missing.", platform=self.platform)
 
-    def _upload_image(self, creds: Credentials, data: bytes, steps: dict[str, Any], save_step: StepSaver) -> str:
+    def _upload_image(
+        self, creds: Credentials, data: bytes, steps: dict[str, Any], save_step: StepSaver
+    ) -> str:
         if not steps.get("media_urn"):
             body = {"initializeUploadRequest": {"owner": self.person_urn(creds)}}
             value = self.rest("POST", "/images?action=initializeUpload", creds, json=body).json()["value"]
             steps.update(media_urn=value["image"], upload_url=value["uploadUrl"])
             save_step(steps)
         try:
-            self.request("PUT", steps["upload_url"], creds=creds, expect_json=False, content=data,
-                         headers={"Authorization": f"Bearer {creds.access_token}"})
+            self.request(
+                "PUT",
+                steps["upload_url"],
+                creds=creds,
+                expect_json=False,
+                content=data,
+                headers={"Authorization": f"Bearer {creds.access_token}"},
+            )
         except NotFound:
             # The upload URL expired since the step was saved: start this image again.
             steps.pop("media_urn", None)
@@ -278,25 +324,45 @@ class LinkedInProvider(Provider):
             return self._upload_image(creds, data, steps, save_step)
         return steps["media_urn"]
 
-    def _upload_video(self, creds: Credentials, data: bytes, steps: dict[str, Any], save_step: StepSaver) -> str:
+    def _upload_video(
+        self, creds: Credentials, data: bytes, steps: dict[str, Any], save_step: StepSaver
+    ) -> str:
         if not steps.get("media_urn"):
-            req = {"owner": self.person_urn(creds), "fileSizeBytes": len(data), "uploadCaptions": False,
-                   "uploadThumbnail": False}
-            value = self.rest("POST", "/videos?action=initializeUpload", creds,
-                              json={"initializeUploadRequest": req}).json()["value"]
-            steps.update(media_urn=value["video"], upload_token=value.get("uploadToken", ""),
-                         instructions=value["uploadInstructions"])
+            req = {
+                "owner": self.person_urn(creds),
+                "fileSizeBytes": len(data),
+                "uploadCaptions": False,
+                "uploadThumbnail": False,
+            }
+            value = self.rest(
+                "POST", "/videos?action=initializeUpload", creds, json={"initializeUploadRequest": req}
+            ).json()["value"]
+            steps.update(
+                media_urn=value["video"],
+                upload_token=value.get("uploadToken", ""),
+                instructions=value["uploadInstructions"],
+            )
             save_step(steps)
         if not steps.get("media_finalized"):
             etags = []
             for part in steps["instructions"]:
-                resp = self.request("PUT", part["uploadUrl"], creds=creds, expect_json=False,
-                                    content=data[part["firstByte"] : part["lastByte"] + 1],
-                                    headers={"Authorization": f"Bearer {creds.access_token}"})
+                resp = self.request(
+                    "PUT",
+                    part["uploadUrl"],
+                    creds=creds,
+                    expect_json=False,
+                    content=data[part["firstByte"] : part["lastByte"] + 1],
+                    headers={"Authorization": f"Bearer {creds.access_token}"},
+                )
                 etags.append(resp.headers.get("etag", ""))
-            finalize = {"video": steps["media_urn"], "uploadToken": steps.get("upload_token", ""),
-                        "uploadedPartIds": etags}
-            self.rest("POST", "/videos?action=finalizeUpload", creds, json={"finalizeUploadRequest": finalize})
+            finalize = {
+                "video": steps["media_urn"],
+                "uploadToken": steps.get("upload_token", ""),
+                "uploadedPartIds": etags,
+            }
+            self.rest(
+                "POST", "/videos?action=finalizeUpload", creds, json={"finalizeUploadRequest": finalize}
+            )
             steps["media_finalized"] = True
             save_step(steps)
         path = f"/videos/{quote(steps['media_urn'], safe='')}"
@@ -308,22 +374,30 @@ class LinkedInProvider(Provider):
                 steps.pop("media_urn", None)
                 steps.pop("media_finalized", None)
                 save_step(steps)
-                raise InvalidRequest(f"LinkedIn could not process the video (status {status}).",
-                                     platform=self.platform)
+                raise InvalidRequest(
+                    f"LinkedIn could not process the video (status {status}).", platform=self.platform
+                )
             time.sleep(self.VIDEO_POLL_SECONDS)
-        raise TransientError("LinkedIn is still processing the video; we will try again.", platform=self.platform)
+        raise TransientError(
+            "LinkedIn is still processing the video; we will try again.", platform=self.platform
+        )
 
     def publish(
         self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver
     ) -> PublishResult:
         if steps.get("post_urn"):  # created on an earlier attempt: never post twice
-            return PublishResult(status="published", post_id=steps["post_urn"], url=self.post_url(steps["post_urn"]))
+            return PublishResult(
+                status="published", post_id=steps["post_urn"], url=self.post_url(steps["post_urn"])
+            )
         body: dict[str, Any] = {
             "author": self.person_urn(creds),
             "commentary": escape_commentary(request.caption),
             "visibility": "PUBLIC",
-            "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
-                             "thirdPartyDistributionChannels": []},
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
@@ -351,7 +425,9 @@ class LinkedInProvider(Provider):
         save_step(steps)
         return PublishResult(status="published", post_id=urn, url=self.post_url(urn))
 
-    def find_published(self, creds: Credentials, request: PublishRequest, since: datetime) -> RemotePost | None:
+    def find_published(
+        self, creds: Credentials, request: PublishRequest, since: datetime
+    ) -> RemotePost | None:
         wanted = request.caption.strip()
         start = 0
         for _ in range(5):
@@ -375,7 +451,9 @@ class LinkedInProvider(Provider):
         parts = urlsplit(raw if "://" in raw else "https://" + raw)
         host = (parts.hostname or "").lower()
         if host == "lnkd.in":
-            raise InvalidPostUrl("LinkedIn short links (lnkd.in) hide the post; open it and paste the full link.")
+            raise InvalidPostUrl(
+                "LinkedIn short links (lnkd.in) hide the post; open it and paste the full link."
+            )
         if host != "linkedin.com" and not host.endswith(".linkedin.com"):
             raise InvalidPostUrl("That is not a LinkedIn link.")
         path = unquote(parts.path)
@@ -386,16 +464,23 @@ class LinkedInProvider(Provider):
                 "(linkedin.com/feed/update/urn:li:activity:... or linkedin.com/posts/...)."
             )
         kind, ident = match.group(1), match.group(2)
-        return PostRef(platform="linkedin", key=f"urn:li:{kind}:{ident}",
-                       key_type="activity" if kind == "activity" else "urn")
+        return PostRef(
+            platform="linkedin",
+            key=f"urn:li:{kind}:{ident}",
+            key_type="activity" if kind == "activity" else "urn",
+        )
 
     def resolve_post(self, creds: Credentials, ref: PostRef) -> RemotePost:
         candidates = [ref.key]
         if ref.key_type == "activity":
             ident = ref.key.rsplit(":", 1)[-1]
             try:
-                found = self.get_json("GET", self.url(API, f"/v2/activities?ids=List({quote(ref.key, safe='')})"),
-                                      creds=creds, headers=self.headers(creds))
+                found = self.get_json(
+                    "GET",
+                    self.url(API, f"/v2/activities?ids=List({quote(ref.key, safe='')})"),
+                    creds=creds,
+                    headers=self.headers(creds),
+                )
                 entity = (found.get("results", {}).get(ref.key) or {}).get("domainEntity")
             except (NotFound, InvalidRequest, PermissionMissing):
                 entity = None
@@ -406,5 +491,7 @@ class LinkedInProvider(Provider):
                 return self._remote(self.rest("GET", f"/posts/{quote(urn, safe='')}", creds).json())
             except (NotFound, InvalidRequest):
                 continue
-        raise NotFound("LinkedIn could not find that post, or it is not visible to the connected account.",
-                       platform=self.platform)
+        raise NotFound(
+            "LinkedIn could not find that post, or it is not visible to the connected account.",
+            platform=self.platform,
+        )

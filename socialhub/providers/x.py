@@ -93,8 +93,15 @@ def weighted_length(text: str) -> int:
 # --- the provider ---------------------------------------------------------------------------
 
 API = "api.x.com"
-_WEB_HOSTS = {"x.com", "www.x.com", "mobile.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com",
-              "m.twitter.com"}
+_WEB_HOSTS = {
+    "x.com",
+    "www.x.com",
+    "mobile.x.com",
+    "twitter.com",
+    "www.twitter.com",
+    "mobile.twitter.com",
+    "m.twitter.com",
+}
 _STATUS = re.compile(r"^/([A-Za-z0-9_]{1,15})/status(?:es)?/(\d{1,20})(?:/.*)?$")
 _WEB_STATUS = re.compile(r"^/i/(?:web/)?status/(\d{1,20})(?:/.*)?$")
 _ID_PATH = re.compile(r"/\d+(?=/|$)")
@@ -165,7 +172,11 @@ class XProvider(Provider):
 
     @staticmethod
     def tweet_url(tweet_id: str, username: str | None = None) -> str:
-        return f"https://x.com/{username}/status/{tweet_id}" if username else f"https://x.com/i/web/status/{tweet_id}"
+        return (
+            f"https://x.com/{username}/status/{tweet_id}"
+            if username
+            else f"https://x.com/i/web/status/{tweet_id}"
+        )
 
     # --- OAuth --------------------------------------------------------------------------------
     def revoke(self, creds: Credentials) -> bool:
@@ -174,14 +185,19 @@ class XProvider(Provider):
         with self.oauth_client() as client:
             for token, hint in ((creds.refresh_token, "refresh_token"), (creds.access_token, "access_token")):
                 if token:
-                    self._oauth_call(lambda t=token, h=hint: client.revoke_token(url, token=t, token_type_hint=h))
+                    self._oauth_call(
+                        lambda t=token, h=hint: client.revoke_token(url, token=t, token_type_hint=h)
+                    )
         return True
 
     def classify_oauth_error(self, error: str, description: str) -> ProviderError:
         if error == "invalid_request" and "token was invalid" in description:
             # Refresh tokens are single use; a dead one means the login must be redone.
-            return AuthRevoked(f"X no longer accepts the saved login ({description}). Please reconnect X.",
-                               platform=self.platform, code=error)
+            return AuthRevoked(
+                f"X no longer accepts the saved login ({description}). Please reconnect X.",
+                platform=self.platform,
+                code=error,
+            )
         return super().classify_oauth_error(error, description)
 
     # --- errors and quota ---------------------------------------------------------------------
@@ -196,21 +212,30 @@ class XProvider(Provider):
         first = errors[0].get("message") if errors and isinstance(errors[0], dict) else None
         detail = first or body.get("detail") or ""
         status = resp.status_code
-        kw: dict[str, Any] = {"platform": self.platform, "status": status, "raw": body,
-                              "code": body.get("type") or body.get("title")}
+        kw: dict[str, Any] = {
+            "platform": self.platform,
+            "status": status,
+            "raw": body,
+            "code": body.get("type") or body.get("title"),
+        }
         said = f" X said: {detail}" if detail else ""
         if status == 401:
             return AuthExpired("X no longer accepts the saved login. Please reconnect X." + said, **kw)
         if status == 403:
             if "duplicate content" in (detail or ""):
                 kw["code"] = "duplicate"
-                return InvalidRequest("X refused the post because the same text was already posted." + said, **kw)
+                return InvalidRequest(
+                    "X refused the post because the same text was already posted." + said, **kw
+                )
             return PermissionMissing("X did not allow this action for the connected account." + said, **kw)
         if status == 404:
             return NotFound("X could not find that item." + said, **kw)
         if status == 429:
-            return RateLimited("X rate limit reached; SocialHub will retry when it resets." + said,
-                               retry_at=self._retry_at(resp.headers), **kw)
+            return RateLimited(
+                "X rate limit reached; SocialHub will retry when it resets." + said,
+                retry_at=self._retry_at(resp.headers),
+                **kw,
+            )
         if status >= 500:
             return TransientError(f"X had a server problem ({status}); we will retry." + said, **kw)
         return InvalidRequest("X rejected the request." + said, **kw)
@@ -232,44 +257,62 @@ class XProvider(Provider):
         if at < 0:
             return
         bucket = f"{resp.request.method} /2{_ID_PATH.sub('/:id', path[at + 2 :])}"
-        for prefix, suffix in (("x-rate-limit", ""), ("x-user-limit-24hour", " (24h user)"),
-                               ("x-app-limit-24hour", " (24h app)")):
+        for prefix, suffix in (
+            ("x-rate-limit", ""),
+            ("x-user-limit-24hour", " (24h user)"),
+            ("x-app-limit-24hour", " (24h app)"),
+        ):
             limit, remaining = resp.headers.get(f"{prefix}-limit"), resp.headers.get(f"{prefix}-remaining")
             if limit is None or remaining is None:
                 continue
             limit_n, remaining_n = int(limit), int(remaining)
             reset = _epoch(resp.headers.get(f"{prefix}-reset"))
             yield QuotaReading(
-                bucket=bucket + suffix, account_key=creds.account_id if creds else "",
-                used=limit_n - remaining_n, limit=limit_n,
+                bucket=bucket + suffix,
+                account_key=creds.account_id if creds else "",
+                used=limit_n - remaining_n,
+                limit=limit_n,
                 percent=round(100 * (limit_n - remaining_n) / limit_n, 1) if limit_n else None,
-                resets_at=reset, blocked_until=reset if remaining_n == 0 else None,
+                resets_at=reset,
+                blocked_until=reset if remaining_n == 0 else None,
                 raw={"limit": limit, "remaining": remaining, "reset": resp.headers.get(f"{prefix}-reset")},
             )
 
     # --- account and posts ----------------------------------------------------------------------
     def get_account(self, creds: Credentials) -> AccountInfo:
-        data = self.api("GET", "/2/users/me?user.fields=public_metrics,username,name,profile_image_url", creds)["data"]
+        data = self.api(
+            "GET", "/2/users/me?user.fields=public_metrics,username,name,profile_image_url", creds
+        )["data"]
         metrics = data.get("public_metrics", {})
         return AccountInfo(
-            account_id=data["id"], username=data["username"], display_name=data.get("name", ""),
-            avatar_url=data.get("profile_image_url"), profile_url=f"https://x.com/{data['username']}",
-            followers=metrics.get("followers_count"), following=metrics.get("following_count"),
-            posts_count=metrics.get("tweet_count"), extra={"username": data["username"]},
+            account_id=data["id"],
+            username=data["username"],
+            display_name=data.get("name", ""),
+            avatar_url=data.get("profile_image_url"),
+            profile_url=f"https://x.com/{data['username']}",
+            followers=metrics.get("followers_count"),
+            following=metrics.get("following_count"),
+            posts_count=metrics.get("tweet_count"),
+            extra={"username": data["username"]},
         )
 
     def _remote(self, tweet: dict[str, Any], creds: Credentials) -> RemotePost:
         created = tweet.get("created_at")
         return RemotePost(
-            post_id=tweet["id"], url=self.tweet_url(tweet["id"], creds.extra.get("username")),
+            post_id=tweet["id"],
+            url=self.tweet_url(tweet["id"], creds.extra.get("username")),
             caption=html.unescape(tweet.get("text", "")),
             created_at=datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
             media_type="media" if (tweet.get("attachments") or {}).get("media_keys") else None,
         )
 
-    def _timeline(self, creds: Credentials, *, limit: int, cursor: str | None = None,
-                  start_time: datetime | None = None) -> dict[str, Any]:
-        params: dict[str, Any] = {"max_results": max(5, min(100, limit)), "tweet.fields": "created_at,attachments"}
+    def _timeline(
+        self, creds: Credentials, *, limit: int, cursor: str | None = None, start_time: datetime | None = None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "max_results": max(5, min(100, limit)),
+            "tweet.fields": "created_at,attachments",
+        }
         if cursor:
             params["pagination_token"] = cursor
         if start_time:
@@ -281,8 +324,10 @@ class XProvider(Provider):
 
     def list_posts(self, creds: Credentials, *, cursor: str | None = None, limit: int = 25) -> PostPage:
         body = self._timeline(creds, limit=limit, cursor=cursor)
-        return PostPage(posts=[self._remote(t, creds) for t in body.get("data", [])],
-                        next_cursor=body.get("meta", {}).get("next_token"))
+        return PostPage(
+            posts=[self._remote(t, creds) for t in body.get("data", [])],
+            next_cursor=body.get("meta", {}).get("next_token"),
+        )
 
     def fetch_metrics(self, creds: Credentials, post_ids: list[str]) -> dict[str, PostMetrics]:
         out: dict[str, PostMetrics] = {}
@@ -296,8 +341,10 @@ class XProvider(Provider):
                 out[tweet["id"]] = PostMetrics(
                     post_id=tweet["id"],
                     views=public.get("impression_count", private.get("impression_count")),
-                    likes=public.get("like_count"), comments=public.get("reply_count"),
-                    shares=retweets + quotes, saves=public.get("bookmark_count"),
+                    likes=public.get("like_count"),
+                    comments=public.get("reply_count"),
+                    shares=retweets + quotes,
+                    saves=public.get("bookmark_count"),
                     extra={"retweets": retweets, "quotes": quotes},
                 )
         return out
@@ -311,17 +358,24 @@ class XProvider(Provider):
             return self.request("GET", media.url, expect_json=False).content
         raise InvalidRequest("The media file is missing.", platform=self.platform)
 
-    def _upload(self, creds: Credentials, media: MediaRef, steps: dict[str, Any], save_step: StepSaver) -> str:
+    def _upload(
+        self, creds: Credentials, media: MediaRef, steps: dict[str, Any], save_step: StepSaver
+    ) -> str:
         data = self._media_bytes(media)
         if media.kind == "image" and len(data) <= self.SIMPLE_UPLOAD_MAX:
             files = {"media": ("media", data, media.mime_type)}
-            body = self.api("POST", "/2/media/upload", creds, files=files, data={"media_category": "tweet_image"})
+            body = self.api(
+                "POST", "/2/media/upload", creds, files=files, data={"media_category": "tweet_image"}
+            )
             return body["data"]["id"]
         category = "tweet_gif" if media.mime_type == "image/gif" else "tweet_video"
         upload = steps.get("upload") or {}
         if not upload.get("id"):
             init = {"media_type": media.mime_type, "total_bytes": len(data), "media_category": category}
-            upload = {"id": self.api("POST", "/2/media/upload/initialize", creds, json=init)["data"]["id"], "next": 0}
+            upload = {
+                "id": self.api("POST", "/2/media/upload/initialize", creds, json=init)["data"]["id"],
+                "next": 0,
+            }
             steps["upload"] = upload
             save_step(steps)
         media_id = upload["id"]
@@ -330,8 +384,13 @@ class XProvider(Provider):
             if index < upload["next"]:
                 continue  # sent on an earlier attempt
             files = {"media": ("chunk", data[offset : offset + self.CHUNK_BYTES], "application/octet-stream")}
-            self.api("POST", f"/2/media/upload/{media_id}/append", creds, files=files,
-                     data={"segment_index": str(index)})
+            self.api(
+                "POST",
+                f"/2/media/upload/{media_id}/append",
+                creds,
+                files=files,
+                data={"segment_index": str(index)},
+            )
             upload["next"] = index + 1
             save_step(steps)
         info = self.api("POST", f"/2/media/upload/{media_id}/finalize", creds)["data"].get("processing_info")
@@ -344,8 +403,9 @@ class XProvider(Provider):
                 error = (info.get("error") or {}).get("message", "processing failed")
                 raise InvalidRequest(f"X could not process the media: {error}.", platform=self.platform)
             time.sleep(min(float(info.get("check_after_secs", 1)), 10.0))
-            info = self.api("GET", "/2/media/upload", creds,
-                            params={"command": "STATUS", "media_id": media_id})["data"].get("processing_info")
+            info = self.api(
+                "GET", "/2/media/upload", creds, params={"command": "STATUS", "media_id": media_id}
+            )["data"].get("processing_info")
         raise TransientError("X is still processing the video; we will try again.", platform=self.platform)
 
     def publish(
@@ -353,10 +413,11 @@ class XProvider(Provider):
     ) -> PublishResult:
         username = creds.extra.get("username")
         if steps.get("tweet_id"):  # created on an earlier attempt: never post twice
-            return PublishResult(status="published", post_id=steps["tweet_id"],
-                                 url=self.tweet_url(steps["tweet_id"], username))
+            return PublishResult(
+                status="published", post_id=steps["tweet_id"], url=self.tweet_url(steps["tweet_id"], username)
+            )
         media_ids: list[str] = list(steps.get("media_ids") or [])
-        for media in request.media[len(media_ids):]:
+        for media in request.media[len(media_ids) :]:
             media_ids.append(self._upload(creds, media, steps, save_step))
             steps["media_ids"] = list(media_ids)
             steps.pop("upload", None)
@@ -378,7 +439,9 @@ class XProvider(Provider):
         save_step(steps)
         return PublishResult(status="published", post_id=tweet_id, url=self.tweet_url(tweet_id, username))
 
-    def find_published(self, creds: Credentials, request: PublishRequest, since: datetime) -> RemotePost | None:
+    def find_published(
+        self, creds: Credentials, request: PublishRequest, since: datetime
+    ) -> RemotePost | None:
         wanted = _normal_text(request.caption)
         cursor = None
         for _ in range(3):
@@ -408,12 +471,18 @@ class XProvider(Provider):
         match = _STATUS.match(path)
         if match:
             return PostRef(platform="x", key=match.group(2), key_type="id", username=match.group(1))
-        raise InvalidPostUrl("That X link does not point to a post; use a link like x.com/<user>/status/<number>.")
+        raise InvalidPostUrl(
+            "That X link does not point to a post; use a link like x.com/<user>/status/<number>."
+        )
 
     def resolve_post(self, creds: Credentials, ref: PostRef) -> RemotePost:
-        body = self.api("GET", f"/2/tweets/{ref.key}", creds,
-                        params={"tweet.fields": "created_at,author_id,attachments"})
+        body = self.api(
+            "GET", f"/2/tweets/{ref.key}", creds, params={"tweet.fields": "created_at,author_id,attachments"}
+        )
         if "data" not in body:
-            raise NotFound("That post does not exist on X any more, or it is not visible.", platform=self.platform,
-                           raw=body)
+            raise NotFound(
+                "That post does not exist on X any more, or it is not visible.",
+                platform=self.platform,
+                raw=body,
+            )
         return self._remote(body["data"], creds)

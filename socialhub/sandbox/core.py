@@ -106,7 +106,9 @@ class TokenError(Exception):
 @dataclass
 class Fault:
     kind: str  # latency | error | down
-    error: str | None = None  # rate_limited, server_error, expired_token, revoked_token, malformed, permission_denied
+    error: str | None = (
+        None  # rate_limited, server_error, expired_token, revoked_token, malformed, permission_denied
+    )
     latency_ms: int = 0
     remaining: int | None = None  # None: until cleared
     rate: float | None = None  # probability per call; None: every call
@@ -197,8 +199,10 @@ class Sandbox:
 
     def check_client(self, platform: str, client_id: str | None, client_secret: str | None) -> Doc:
         app = self.app(platform, client_id or "")
-        if app is None or client_secret is None or not secrets.compare_digest(
-            str(app["client_secret"]), str(client_secret)
+        if (
+            app is None
+            or client_secret is None
+            or not secrets.compare_digest(str(app["client_secret"]), str(client_secret))
         ):
             raise OAuthError("invalid_client", "Client authentication failed.")
         return app
@@ -340,7 +344,13 @@ class Sandbox:
         return self.store.get("tokens", value or "") if value else None
 
     def check_token(
-        self, platform: str | tuple[str, ...], value: str | None, scopes: list[str] | tuple[str, ...] = (), *, kind: str = "access", any_scope: bool = False
+        self,
+        platform: str | tuple[str, ...],
+        value: str | None,
+        scopes: list[str] | tuple[str, ...] = (),
+        *,
+        kind: str = "access",
+        any_scope: bool = False,
     ) -> Doc:
         """Return the token document, or raise TokenError with why it cannot be used."""
         platforms = (platform,) if isinstance(platform, str) else platform
@@ -366,7 +376,9 @@ class Sandbox:
         self.store.update("tokens", value, revoked=True)
         grant = doc.get("extra", {}).get("grant")
         if cascade and grant:
-            for sibling in self.store.find("tokens", where=lambda d: d.get("extra", {}).get("grant") == grant):
+            for sibling in self.store.find(
+                "tokens", where=lambda d: d.get("extra", {}).get("grant") == grant
+            ):
                 self.store.update("tokens", sibling["value"], revoked=True)
         return True
 
@@ -426,8 +438,10 @@ class Sandbox:
 
     def posts(self, platform: str, account_id: str | None = None) -> list[Doc]:
         """Posts newest first (ties broken by id, so pagination is stable)."""
-        docs = self.store.find("posts", platform=platform) if account_id is None else self.store.find(
-            "posts", platform=platform, account_id=account_id
+        docs = (
+            self.store.find("posts", platform=platform)
+            if account_id is None
+            else self.store.find("posts", platform=platform, account_id=account_id)
         )
         now = self.now()
         docs = [d for d in docs if parse_iso(d["created_at"]) <= now and not d.get("deleted")]
@@ -481,8 +495,14 @@ class Sandbox:
                 post_id, fields = self.new_id(f"post:{platform}"), {"caption": f"Post {i}"}
             docs.append(
                 self.add_post(
-                    platform, post_id, account_id, created_at=created, count_publish=False,
-                    persist=False, views_scale=views_scale, **fields,
+                    platform,
+                    post_id,
+                    account_id,
+                    created_at=created,
+                    count_publish=False,
+                    persist=False,
+                    views_scale=views_scale,
+                    **fields,
                 )
             )
         self.store.put_many("posts", ((f"{platform}:{d['id']}", d) for d in docs))
@@ -521,7 +541,9 @@ class Sandbox:
         self.store.put("fingerprints", key, {"at": now})
 
     # --- rate limits (sliding windows on the sandbox clock) -------------------------------
-    def rate_hit(self, key: str, limit: int, window_seconds: float, *, cost: int = 1) -> tuple[bool, int, float]:
+    def rate_hit(
+        self, key: str, limit: int, window_seconds: float, *, cost: int = 1
+    ) -> tuple[bool, int, float]:
         """Record a call against `key`. Returns (allowed, remaining, reset_epoch)."""
         with self._lock:
             now = self.now_ts()
@@ -610,4 +632,3 @@ def pkce_matches(challenge: str, method: str, verifier: str) -> bool:
     else:
         return False
     return secrets.compare_digest(computed, challenge)
-

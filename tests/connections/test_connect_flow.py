@@ -45,7 +45,9 @@ def test_connect_stores_account_with_encrypted_tokens(connect_env, platform):
     access = security.decrypt(conn.access_token_enc)
     raw = repr(db.connection().execute(text("SELECT * FROM connections")).fetchall())
     assert access and access not in raw
-    assert db.exec(select(AccountSnapshot).where(AccountSnapshot.connection_id == conn.id)).first() is not None
+    assert (
+        db.exec(select(AccountSnapshot).where(AccountSnapshot.connection_id == conn.id)).first() is not None
+    )
     # The stored token really works at the platform.
     view = svc.sync_account(db, user_id=user.id, connection_id=conn.id)
     assert view.username == conn.username
@@ -76,7 +78,9 @@ def test_state_bound_to_user_single_use_and_expiring(connect_env):
         svc.finish_connect(db, user_id=alice.id, platform="x", state="forged", code=params["code"])
     # Wrong platform in the callback path.
     with pytest.raises(svc.ConnectError, match="could not be matched"):
-        svc.finish_connect(db, user_id=alice.id, platform="tiktok", state=params["state"], code=params["code"])
+        svc.finish_connect(
+            db, user_id=alice.id, platform="tiktok", state=params["state"], code=params["code"]
+        )
     assert db.exec(select(Connection)).all() == []
     # An expired state is refused.
     row = db.exec(select(OAuthState).where(OAuthState.user_id == alice.id)).one()

@@ -15,7 +15,9 @@ from tests.oauth_helpers import consent
 def _connected(db, platform: str) -> Connection:
     user = make_user(db)
     params = consent(svc.start_connect(db, user_id=user.id, platform=platform))
-    views = svc.finish_connect(db, user_id=user.id, platform=platform, state=params["state"], code=params["code"])
+    views = svc.finish_connect(
+        db, user_id=user.id, platform=platform, state=params["state"], code=params["code"]
+    )
     return db.get(Connection, views[0].id)
 
 

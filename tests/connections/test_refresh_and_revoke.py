@@ -23,7 +23,9 @@ def _connected(db, platform: str, email: str = "creator@example.com") -> Connect
     user = make_user(db, email)
     url = svc.start_connect(db, user_id=user.id, platform=platform)
     params = consent(url)
-    views = svc.finish_connect(db, user_id=user.id, platform=platform, state=params["state"], code=params["code"])
+    views = svc.finish_connect(
+        db, user_id=user.id, platform=platform, state=params["state"], code=params["code"]
+    )
     return db.get(Connection, views[0].id)
 
 
@@ -72,7 +74,9 @@ def test_facebook_page_tokens_do_not_expire(connect_env):
 def test_refresh_failure_after_platform_revocation(connect_env, sandbox, platform):
     db = connect_env
     conn = _connected(db, platform)
-    sandbox.control.post("/tokens/revoke", json={"platform": platform, "account_id": _sandbox_account(conn)}).raise_for_status()
+    sandbox.control.post(
+        "/tokens/revoke", json={"platform": platform, "account_id": _sandbox_account(conn)}
+    ).raise_for_status()
     outcome = svc.refresh_connection(db, conn.id, force=True)
     assert outcome in {"auth_revoked", "auth_expired", "needs_reconnect"}
     db.expire_all()
@@ -84,7 +88,9 @@ def test_refresh_failure_after_platform_revocation(connect_env, sandbox, platfor
 def test_revocation_detected_on_next_use(connect_env, sandbox, platform):
     db = connect_env
     conn = _connected(db, platform)
-    sandbox.control.post("/tokens/revoke", json={"platform": platform, "account_id": _sandbox_account(conn)}).raise_for_status()
+    sandbox.control.post(
+        "/tokens/revoke", json={"platform": platform, "account_id": _sandbox_account(conn)}
+    ).raise_for_status()
     with pytest.raises((AuthRevoked, AuthExpired)):
         svc.sync_account(db, user_id=conn.user_id, connection_id=conn.id)
     db.expire_all()

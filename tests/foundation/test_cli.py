@@ -21,14 +21,27 @@ def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def test_admin_create_new_then_promote_existing(db):
-    made = _cli("admin", "create", "--email", "root@example.com", "--display-name", "Root",
-                env={"SOCIALHUB_ADMIN_PASSWORD": "a long admin password"})
+    made = _cli(
+        "admin",
+        "create",
+        "--email",
+        "root@example.com",
+        "--display-name",
+        "Root",
+        env={"SOCIALHUB_ADMIN_PASSWORD": "a long admin password"},
+    )
     assert made.returncode == 0, made.stderr
     root = db.exec(select(User).where(User.email == "root@example.com")).one()
     assert root.is_admin and security.verify_password(root.password_hash, "a long admin password")
 
-    db.add(User(email="member@example.com", password_hash=security.hash_password("x" * 12),
-                display_name="Member", handle="member"))
+    db.add(
+        User(
+            email="member@example.com",
+            password_hash=security.hash_password("x" * 12),
+            display_name="Member",
+            handle="member",
+        )
+    )
     db.commit()
     promoted = _cli("admin", "create", "--email", "member@example.com")
     assert promoted.returncode == 0 and "now an admin" in promoted.stdout
@@ -46,7 +59,9 @@ def test_rotate_keys_generates_a_key_and_reencrypts(db):
     user = User(email="k@example.com", password_hash="x", display_name="K", handle="k")
     db.add(user)
     db.commit()
-    db.add(Connection(user_id=user.id, platform="x", account_id="1", access_token_enc=security.encrypt("tok-1")))
+    db.add(
+        Connection(user_id=user.id, platform="x", account_id="1", access_token_enc=security.encrypt("tok-1"))
+    )
     db.commit()
     before = db.exec(select(Connection)).one().access_token_enc
     done = _cli("rotate-keys", "--generate")

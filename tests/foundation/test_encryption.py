@@ -54,7 +54,9 @@ def test_production_refuses_generated_keys(tmp_path):
 
 
 def _user(db) -> User:
-    user = User(email="a@example.com", password_hash=security.hash_password("x" * 12), display_name="A", handle="a")
+    user = User(
+        email="a@example.com", password_hash=security.hash_password("x" * 12), display_name="A", handle="a"
+    )
     db.add(user)
     db.commit()
     return user
@@ -85,12 +87,27 @@ def test_rotate_keys_reencrypts_every_secret(db, tmp_path, monkeypatch):
     monkeypatch.setenv("SOCIALHUB_ENCRYPTION_KEYS", old)
     reset_settings_cache()
     user = _user(db)
-    db.add(Connection(user_id=user.id, platform="x", account_id="1",
-                      access_token_enc=security.encrypt("tok-a"), refresh_token_enc=security.encrypt("tok-r")))
+    db.add(
+        Connection(
+            user_id=user.id,
+            platform="x",
+            account_id="1",
+            access_token_enc=security.encrypt("tok-a"),
+            refresh_token_enc=security.encrypt("tok-r"),
+        )
+    )
     from socialhub.models import utcnow
 
-    db.add(OAuthState(state_hash="h", user_id=user.id, platform="x", redirect_uri="http://x/cb",
-                      code_verifier_enc=security.encrypt("verifier"), expires_at=utcnow()))
+    db.add(
+        OAuthState(
+            state_hash="h",
+            user_id=user.id,
+            platform="x",
+            redirect_uri="http://x/cb",
+            code_verifier_enc=security.encrypt("verifier"),
+            expires_at=utcnow(),
+        )
+    )
     db.commit()
     monkeypatch.setenv("SOCIALHUB_ENCRYPTION_KEYS", f"{new},{old}")
     reset_settings_cache()
@@ -104,7 +121,12 @@ def test_rotate_keys_reencrypts_every_secret(db, tmp_path, monkeypatch):
     # Every *_enc column in the schema is covered by rotation.
     from sqlmodel import SQLModel
 
-    enc_cols = {(t.name, c.name) for t in SQLModel.metadata.sorted_tables for c in t.columns if c.name.endswith("_enc")}
+    enc_cols = {
+        (t.name, c.name)
+        for t in SQLModel.metadata.sorted_tables
+        for c in t.columns
+        if c.name.endswith("_enc")
+    }
     covered = {(m.__tablename__, c) for m, cols in ENCRYPTED_COLUMNS.items() for c in cols}
     assert enc_cols == covered
     reset_settings_cache()

@@ -31,8 +31,9 @@ MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 600
 
 
 def make(sb, **kw) -> LinkedInProvider:
-    return LinkedInProvider(client_id="sandbox-linkedin-client", client_secret="sandbox-linkedin-secret",
-                            base_url=sb.url, **kw)
+    return LinkedInProvider(
+        client_id="sandbox-linkedin-client", client_secret="sandbox-linkedin-secret", base_url=sb.url, **kw
+    )
 
 
 @pytest.fixture
@@ -49,7 +50,9 @@ def member(sb, index: int = 0) -> str:
 def creds_for(sb, index: int = 0, scopes: list[str] | None = None) -> Credentials:
     m = member(sb, index)
     tok = sb.mint("linkedin", m, scopes)
-    return Credentials(access_token=tok["access_token"], account_id=m, extra={"person_urn": f"urn:li:person:{m}"})
+    return Credentials(
+        access_token=tok["access_token"], account_id=m, extra={"person_urn": f"urn:li:person:{m}"}
+    )
 
 
 def calls(sb, key: str) -> int:
@@ -67,7 +70,13 @@ def steps_log():
 def test_connect_flow(provider, sandbox):
     url = provider.authorization_url(state="s-42", redirect_uri=REDIRECT, code_verifier=None)
     query = parse_qs(urlsplit(url).query)
-    assert query["scope"][0].split() == ["openid", "profile", "email", "w_member_social", "r_member_postAnalytics"]
+    assert query["scope"][0].split() == [
+        "openid",
+        "profile",
+        "email",
+        "w_member_social",
+        "r_member_postAnalytics",
+    ]
     assert urlsplit(url).path == "/www.linkedin.com/oauth/v2/authorization"
     back = consent(url, account_id=member(sandbox, 1))
     assert back["state"] == "s-42"
@@ -95,12 +104,20 @@ def test_refresh_for_partner_apps_and_refresh_failure(fresh_sandbox):
     back = consent(p.authorization_url(state="s", redirect_uri=REDIRECT, code_verifier=None))
     [connected] = p.connect(code=back["code"], redirect_uri=REDIRECT, code_verifier=None)
     assert connected.tokens.refresh_token and connected.tokens.refresh_expires_at is not None
-    creds = Credentials(access_token=connected.tokens.access_token, account_id=connected.account.account_id,
-                        refresh_token=connected.tokens.refresh_token)
+    creds = Credentials(
+        access_token=connected.tokens.access_token,
+        account_id=connected.account.account_id,
+        refresh_token=connected.tokens.refresh_token,
+    )
     fresh = p.refresh(creds)
     assert fresh.access_token != creds.access_token and fresh.refresh_token == creds.refresh_token
-    assert p.get_account(Credentials(access_token=fresh.access_token, account_id="")).account_id == creds.account_id
-    sb.control.post("/tokens/revoke", json={"platform": "linkedin", "account_id": creds.account_id}).raise_for_status()
+    assert (
+        p.get_account(Credentials(access_token=fresh.access_token, account_id="")).account_id
+        == creds.account_id
+    )
+    sb.control.post(
+        "/tokens/revoke", json={"platform": "linkedin", "account_id": creds.account_id}
+    ).raise_for_status()
     with pytest.raises(AuthRevoked):
         p.refresh(creds)
     p.close()
@@ -210,8 +227,10 @@ def test_publish_image_resumes_after_failure(provider, sandbox, tmp_path):
     m = member(sandbox, 1)
     path = tmp_path / "photo.jpg"
     path.write_bytes(JPEG)
-    request = PublishRequest(caption="Photo post that survives a crash 3307",
-                             media=[MediaRef(kind="image", mime_type="image/jpeg", size_bytes=len(JPEG), path=str(path))])
+    request = PublishRequest(
+        caption="Photo post that survives a crash 3307",
+        media=[MediaRef(kind="image", mime_type="image/jpeg", size_bytes=len(JPEG), path=str(path))],
+    )
     before = sandbox.counters()
     saved, save = steps_log()
     sandbox.fault("linkedin", "server_error", count=1, endpoint="/rest/posts")
@@ -224,10 +243,15 @@ def test_publish_image_resumes_after_failure(provider, sandbox, tmp_path):
     after = sandbox.counters()
     assert after["calls:linkedin:POST /rest/images"] - before.get("calls:linkedin:POST /rest/images", 0) == 1
     assert after[f"published:linkedin:{m}"] - before.get(f"published:linkedin:{m}", 0) == 1
-    assert [k for k in ("media_urn", "media_ready", "post_urn") if k in saved[-1]] == ["media_urn", "media_ready",
-                                                                                      "post_urn"]
-    post = httpx.get(sandbox.platform_url("api.linkedin.com", f"/rest/posts/{result.post_id}"),
-                     headers=provider.headers(creds)).json()
+    assert [k for k in ("media_urn", "media_ready", "post_urn") if k in saved[-1]] == [
+        "media_urn",
+        "media_ready",
+        "post_urn",
+    ]
+    post = httpx.get(
+        sandbox.platform_url("api.linkedin.com", f"/rest/posts/{result.post_id}"),
+        headers=provider.headers(creds),
+    ).json()
     assert post["content"]["media"]["id"] == steps["media_urn"]
 
 
@@ -255,8 +279,10 @@ def test_publish_video(sandbox, clip_url):
     p = make(sandbox)
     p.VIDEO_POLL_SECONDS = 0.5
     creds = creds_for(sandbox, 0)
-    request = PublishRequest(caption="A short clip 8801", media=[
-        MediaRef(kind="video", mime_type="video/mp4", size_bytes=len(MP4), url=clip_url)])
+    request = PublishRequest(
+        caption="A short clip 8801",
+        media=[MediaRef(kind="video", mime_type="video/mp4", size_bytes=len(MP4), url=clip_url)],
+    )
     saved, save = steps_log()
     result = p.publish(creds, request, {}, save)
     assert result.post_id.startswith("urn:li:share:") and saved[-1]["media_urn"].startswith("urn:li:video:")
@@ -279,11 +305,18 @@ def test_find_published(provider, sandbox):
 # --- errors ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("error", "expected"), [
-    ("rate_limited", RateLimited), ("server_error", TransientError), ("malformed", TransientError),
-    ("expired_token", AuthExpired), ("revoked_token", AuthRevoked), ("permission_denied", PermissionMissing),
-    ("invalid_request", InvalidRequest),
-])
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("rate_limited", RateLimited),
+        ("server_error", TransientError),
+        ("malformed", TransientError),
+        ("expired_token", AuthExpired),
+        ("revoked_token", AuthRevoked),
+        ("permission_denied", PermissionMissing),
+        ("invalid_request", InvalidRequest),
+    ],
+)
 def test_faults_map_to_errors(sandbox, error, expected):
     readings = []
     p = make(sandbox, quota_sink=lambda platform, reading: readings.append(reading))
@@ -302,7 +335,9 @@ def test_sunset_version_reported_clearly(sandbox):
     class Old(LinkedInProvider):
         API_VERSION = "202401"
 
-    p = Old(client_id="sandbox-linkedin-client", client_secret="sandbox-linkedin-secret", base_url=sandbox.url)
+    p = Old(
+        client_id="sandbox-linkedin-client", client_secret="sandbox-linkedin-secret", base_url=sandbox.url
+    )
     with pytest.raises(InvalidRequest, match="202401"):
         p.list_posts(creds_for(sandbox))
     p.close()
@@ -328,32 +363,69 @@ def test_content_limits(provider):
     assert escape_commentary("a(b)#c") == "a\\(b\\)\\#c" and unescape_commentary("a\\(b\\)\\#c") == "a(b)#c"
 
 
-@pytest.mark.parametrize(("url", "key", "key_type"), [
-    ("https://www.linkedin.com/feed/update/urn:li:activity:7123456789012345678/", "urn:li:activity:7123456789012345678",
-     "activity"),
-    ("https://www.linkedin.com/feed/update/urn:li:share:7123456789012345678", "urn:li:share:7123456789012345678", "urn"),
-    ("https://www.linkedin.com/feed/update/urn:li:ugcPost:7123456789012345678/?utm_source=share",
-     "urn:li:ugcPost:7123456789012345678", "urn"),
-    ("https://www.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A7123456789012345678/",
-     "urn:li:activity:7123456789012345678", "activity"),
-    ("https://www.linkedin.com/posts/jane-doe_launch-day-activity-7123456789012345678-AbCd/",
-     "urn:li:activity:7123456789012345678", "activity"),
-    ("https://www.linkedin.com/posts/jane-doe_launch-activity-7123456789012345678-x_9Z?utm_source=share&rcm=1",
-     "urn:li:activity:7123456789012345678", "activity"),
-    ("linkedin.com/posts/acme_news-ugcPost-7123456789012345678-Qq1w", "urn:li:ugcPost:7123456789012345678", "urn"),
-    ("https://de.linkedin.com/posts/jane_x-activity-7123456789012345678-abcd", "urn:li:activity:7123456789012345678",
-     "activity"),
-])
+@pytest.mark.parametrize(
+    ("url", "key", "key_type"),
+    [
+        (
+            "https://www.linkedin.com/feed/update/urn:li:activity:7123456789012345678/",
+            "urn:li:activity:7123456789012345678",
+            "activity",
+        ),
+        (
+            "https://www.linkedin.com/feed/update/urn:li:share:7123456789012345678",
+            "urn:li:share:7123456789012345678",
+            "urn",
+        ),
+        (
+            "https://www.linkedin.com/feed/update/urn:li:ugcPost:7123456789012345678/?utm_source=share",
+            "urn:li:ugcPost:7123456789012345678",
+            "urn",
+        ),
+        (
+            "https://www.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A7123456789012345678/",
+            "urn:li:activity:7123456789012345678",
+            "activity",
+        ),
+        (
+            "https://www.linkedin.com/posts/jane-doe_launch-day-activity-7123456789012345678-AbCd/",
+            "urn:li:activity:7123456789012345678",
+            "activity",
+        ),
+        (
+            "https://www.linkedin.com/posts/jane-doe_launch-activity-7123456789012345678-x_9Z?utm_source=share&rcm=1",
+            "urn:li:activity:7123456789012345678",
+            "activity",
+        ),
+        (
+            "linkedin.com/posts/acme_news-ugcPost-7123456789012345678-Qq1w",
+            "urn:li:ugcPost:7123456789012345678",
+            "urn",
+        ),
+        (
+            "https://de.linkedin.com/posts/jane_x-activity-7123456789012345678-abcd",
+            "urn:li:activity:7123456789012345678",
+            "activity",
+        ),
+    ],
+)
 def test_parse_post_url(url, key, key_type):
     ref = LinkedInProvider.parse_post_url(url)
     assert (ref.platform, ref.key, ref.key_type) == ("linkedin", key, key_type)
 
 
-@pytest.mark.parametrize("url", [
-    "https://www.linkedin.com/in/jane-doe/", "https://www.linkedin.com/feed/", "https://lnkd.in/abc123",
-    "https://x.com/jane/status/123", "https://www.linkedin.com/feed/update/urn:li:person:abc/", "", "not a url",
-    "https://evil-linkedin.com/feed/update/urn:li:share:7123456789012345678/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.linkedin.com/in/jane-doe/",
+        "https://www.linkedin.com/feed/",
+        "https://lnkd.in/abc123",
+        "https://x.com/jane/status/123",
+        "https://www.linkedin.com/feed/update/urn:li:person:abc/",
+        "",
+        "not a url",
+        "https://evil-linkedin.com/feed/update/urn:li:share:7123456789012345678/",
+    ],
+)
 def test_parse_post_url_rejects(url):
     with pytest.raises(InvalidPostUrl):
         LinkedInProvider.parse_post_url(url)
@@ -362,7 +434,9 @@ def test_parse_post_url_rejects(url):
 def test_resolve_activity_url(provider, sandbox):
     creds = creds_for(sandbox)
     post = sandbox.sandbox.posts("linkedin", member(sandbox))[3]
-    ref = LinkedInProvider.parse_post_url(f"https://www.linkedin.com/posts/ava_x-activity-{post['activity']}-Ab1c/")
+    ref = LinkedInProvider.parse_post_url(
+        f"https://www.linkedin.com/posts/ava_x-activity-{post['activity']}-Ab1c/"
+    )
     resolved = provider.resolve_post(creds, ref)
     assert resolved.post_id == f"urn:li:{post['urn_type']}:{post['id']}"
     with pytest.raises(NotFound):

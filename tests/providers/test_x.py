@@ -49,8 +49,12 @@ def user(sb, index: int = 0) -> dict:
 def creds_for(sb, index: int = 0, scopes: list[str] | None = None) -> Credentials:
     u = user(sb, index)
     tok = sb.mint("x", u["id"], scopes)
-    return Credentials(access_token=tok["access_token"], account_id=u["id"], refresh_token=tok.get("refresh_token"),
-                       extra={"username": u["username"]})
+    return Credentials(
+        access_token=tok["access_token"],
+        account_id=u["id"],
+        refresh_token=tok.get("refresh_token"),
+        extra={"username": u["username"]},
+    )
 
 
 def counter_sum(sb, prefix: str) -> int:
@@ -73,12 +77,20 @@ def test_connect_flow_with_pkce(provider, sandbox):
     query = parse_qs(urlsplit(url).query)
     assert urlsplit(url).path == "/x.com/i/oauth2/authorize"
     assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
-    assert query["scope"][0].split() == ["tweet.read", "tweet.write", "users.read", "offline.access", "media.write"]
+    assert query["scope"][0].split() == [
+        "tweet.read",
+        "tweet.write",
+        "users.read",
+        "offline.access",
+        "media.write",
+    ]
     account, tokens = connected.account, connected.tokens
     assert account.account_id == user(sandbox, 1)["id"] and account.username == "devon_ships"
     assert account.profile_url == "https://x.com/devon_ships" and account.followers >= 3100
     assert account.extra == {"username": "devon_ships"}
-    assert tokens.refresh_token and timedelta(minutes=119) < tokens.expires_at - datetime.now(UTC) <= timedelta(hours=2)
+    assert tokens.refresh_token and timedelta(minutes=119) < tokens.expires_at - datetime.now(
+        UTC
+    ) <= timedelta(hours=2)
 
 
 def test_connect_needs_the_pkce_verifier(provider):
@@ -90,15 +102,21 @@ def test_connect_needs_the_pkce_verifier(provider):
 
 def test_refresh_rotates_and_old_refresh_token_is_dead(provider, sandbox):
     _, connected = connect(provider)
-    creds = Credentials(access_token=connected.tokens.access_token, account_id=connected.account.account_id,
-                        refresh_token=connected.tokens.refresh_token)
+    creds = Credentials(
+        access_token=connected.tokens.access_token,
+        account_id=connected.account.account_id,
+        refresh_token=connected.tokens.refresh_token,
+    )
     fresh = provider.refresh(creds)
     assert fresh.refresh_token and fresh.refresh_token != creds.refresh_token  # must be stored at once
     assert provider.get_account(Credentials(access_token=fresh.access_token, account_id="")).account_id
     with pytest.raises(AuthRevoked):
         provider.refresh(creds)  # the old refresh token was single use
-    newer = provider.refresh(Credentials(access_token=fresh.access_token, account_id=creds.account_id,
-                                         refresh_token=fresh.refresh_token))
+    newer = provider.refresh(
+        Credentials(
+            access_token=fresh.access_token, account_id=creds.account_id, refresh_token=fresh.refresh_token
+        )
+    )
     assert newer.refresh_token not in {creds.refresh_token, fresh.refresh_token}
 
 
@@ -190,7 +208,9 @@ def test_publish_text_once_with_quota_readings(sandbox):
     assert after.get(f"duplicates:x:{uid}", 0) == before.get(f"duplicates:x:{uid}", 0)
     buckets = {r.bucket: r for platform, r in readings if platform == "x"}
     assert buckets["POST /2/tweets"].limit == 100 and buckets["POST /2/tweets"].used >= 1
-    assert buckets["POST /2/tweets (24h app)"].limit == 10000 and buckets["POST /2/tweets (24h user)"].resets_at
+    assert (
+        buckets["POST /2/tweets (24h app)"].limit == 10000 and buckets["POST /2/tweets (24h user)"].resets_at
+    )
     assert all(r.account_key == uid for _, r in readings)
     p.close()
 
@@ -235,19 +255,29 @@ def test_publish_chunked_video_waits_for_processing(sandbox, tmp_path):
     creds = creds_for(sandbox, 0)
     path = tmp_path / "clip.mp4"
     path.write_bytes(MP4)
-    video = MediaRef(kind="video", mime_type="video/mp4", size_bytes=len(MP4), duration_seconds=3, path=str(path))
+    video = MediaRef(
+        kind="video", mime_type="video/mp4", size_bytes=len(MP4), duration_seconds=3, path=str(path)
+    )
     before = sandbox.counters()
     saved: list[dict] = []
-    result = p.publish(creds, PublishRequest(caption="Clip with processing 1414", media=[video]), {},
-                       lambda s: saved.append(copy.deepcopy(s)))  # a real saver serialises at once
+    result = p.publish(
+        creds,
+        PublishRequest(caption="Clip with processing 1414", media=[video]),
+        {},
+        lambda s: saved.append(copy.deepcopy(s)),
+    )  # a real saver serialises at once
     after = sandbox.counters()
 
     def delta(suffix: str) -> int:
         keys = {k for k in after if k.startswith("calls:x:POST /2/media/upload/") and k.endswith(suffix)}
         return sum(after[k] - before.get(k, 0) for k in keys)
 
-    assert delta("/initialize") == 1 and delta("/append") == 3 and delta("/finalize") == 1  # 2600 bytes / 1000
-    assert after["calls:x:GET /2/media/upload"] - before.get("calls:x:GET /2/media/upload", 0) >= 1  # STATUS polls
+    assert (
+        delta("/initialize") == 1 and delta("/append") == 3 and delta("/finalize") == 1
+    )  # 2600 bytes / 1000
+    assert (
+        after["calls:x:GET /2/media/upload"] - before.get("calls:x:GET /2/media/upload", 0) >= 1
+    )  # STATUS polls
     assert [s["upload"]["next"] for s in saved if "upload" in s] == [0, 1, 2, 3]  # each segment recorded
     assert saved[-1]["tweet_id"] == result.post_id and "upload" not in saved[-1]
     p.close()
@@ -266,11 +296,18 @@ def test_find_published(provider, sandbox):
 # --- errors ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("error", "expected"), [
-    ("rate_limited", RateLimited), ("server_error", TransientError), ("malformed", TransientError),
-    ("expired_token", AuthExpired), ("revoked_token", AuthExpired), ("permission_denied", PermissionMissing),
-    ("invalid_request", InvalidRequest),
-])
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("rate_limited", RateLimited),
+        ("server_error", TransientError),
+        ("malformed", TransientError),
+        ("expired_token", AuthExpired),
+        ("revoked_token", AuthExpired),
+        ("permission_denied", PermissionMissing),
+        ("invalid_request", InvalidRequest),
+    ],
+)
 def test_faults_map_to_errors(provider, sandbox, error, expected):
     sandbox.fault("x", error, count=1, endpoint="/2/users/me")
     with pytest.raises(expected) as info:
@@ -324,27 +361,57 @@ def test_weighted_caption_limits(provider):
         assert provider.validate(PublishRequest(caption="x", media=[long]))
 
 
-@pytest.mark.parametrize(("url", "key", "username"), [
-    ("https://x.com/maya_builds/status/1790000000000000001", "1790000000000000001", "maya_builds"),
-    ("https://twitter.com/maya_builds/status/1790000000000000001?s=20&t=abc", "1790000000000000001", "maya_builds"),
-    ("https://mobile.twitter.com/maya_builds/status/1790000000000000001", "1790000000000000001", "maya_builds"),
-    ("https://x.com/i/web/status/1790000000000000001", "1790000000000000001", None),
-    ("https://twitter.com/maya_builds/statuses/1790000000000000001", "1790000000000000001", "maya_builds"),
-    ("https://x.com/maya_builds/status/1790000000000000001/photo/1", "1790000000000000001", "maya_builds"),
-    ("x.com/maya_builds/status/20", "20", "maya_builds"),
-    ("https://twitter.com/#!/maya_builds/status/1790000000000000001", "1790000000000000001", "maya_builds"),
-    ("https://www.x.com/maya_builds/status/1790000000000000001/", "1790000000000000001", "maya_builds"),
-])
+@pytest.mark.parametrize(
+    ("url", "key", "username"),
+    [
+        ("https://x.com/maya_builds/status/1790000000000000001", "1790000000000000001", "maya_builds"),
+        (
+            "https://twitter.com/maya_builds/status/1790000000000000001?s=20&t=abc",
+            "1790000000000000001",
+            "maya_builds",
+        ),
+        (
+            "https://mobile.twitter.com/maya_builds/status/1790000000000000001",
+            "1790000000000000001",
+            "maya_builds",
+        ),
+        ("https://x.com/i/web/status/1790000000000000001", "1790000000000000001", None),
+        (
+            "https://twitter.com/maya_builds/statuses/1790000000000000001",
+            "1790000000000000001",
+            "maya_builds",
+        ),
+        (
+            "https://x.com/maya_builds/status/1790000000000000001/photo/1",
+            "1790000000000000001",
+            "maya_builds",
+        ),
+        ("x.com/maya_builds/status/20", "20", "maya_builds"),
+        (
+            "https://twitter.com/#!/maya_builds/status/1790000000000000001",
+            "1790000000000000001",
+            "maya_builds",
+        ),
+        ("https://www.x.com/maya_builds/status/1790000000000000001/", "1790000000000000001", "maya_builds"),
+    ],
+)
 def test_parse_post_url(url, key, username):
     ref = XProvider.parse_post_url(url)
     assert (ref.platform, ref.key, ref.key_type, ref.username) == ("x", key, "id", username)
 
 
-@pytest.mark.parametrize("url", [
-    "https://x.com/maya_builds", "https://x.com/maya_builds/status/abc", "https://x.com/home",
-    "https://www.linkedin.com/feed/update/urn:li:share:1/", "https://notx.com/a/status/1", "",
-    "https://x.com/this_name_is_way_too_long/status/1",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x.com/maya_builds",
+        "https://x.com/maya_builds/status/abc",
+        "https://x.com/home",
+        "https://www.linkedin.com/feed/update/urn:li:share:1/",
+        "https://notx.com/a/status/1",
+        "",
+        "https://x.com/this_name_is_way_too_long/status/1",
+    ],
+)
 def test_parse_post_url_rejects(url):
     with pytest.raises(InvalidPostUrl):
         XProvider.parse_post_url(url)

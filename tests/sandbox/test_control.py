@@ -47,11 +47,16 @@ def test_config_rejects_unknown_keys(fresh_sandbox):
 
 
 def test_fault_needs_known_platform(sandbox):
-    assert sandbox.control.post("/faults", json={"platform": "myspace", "error": "server_error"}).status_code == 400
+    assert (
+        sandbox.control.post("/faults", json={"platform": "myspace", "error": "server_error"}).status_code
+        == 400
+    )
 
 
 def _x_me(handle, token):
-    return httpx.get(handle.platform_url("api.x.com", "/2/users/me"), headers={"Authorization": f"Bearer {token}"})
+    return httpx.get(
+        handle.platform_url("api.x.com", "/2/users/me"), headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def _x_account(handle) -> str:
@@ -63,7 +68,13 @@ def test_index_lists_every_platform_prefix_and_accounts(sandbox):
     platforms = {p for entry in body["platforms"] for p in entry["platforms"]}
     assert platforms == {"instagram", "facebook", "tiktok", "youtube", "linkedin", "x"}
     prefixes = {p for entry in body["platforms"] for p in entry["prefixes"]}
-    for host in ("/graph.facebook.com", "/open.tiktokapis.com", "/www.googleapis.com", "/api.linkedin.com", "/api.x.com"):
+    for host in (
+        "/graph.facebook.com",
+        "/open.tiktokapis.com",
+        "/www.googleapis.com",
+        "/api.linkedin.com",
+        "/api.x.com",
+    ):
         assert host in prefixes
     for entry in body["platforms"]:
         for accounts in entry["accounts"].values():
@@ -90,7 +101,9 @@ def test_injected_latency_is_real(fresh_sandbox):
     import time
 
     token = fresh_sandbox.mint("x", _x_account(fresh_sandbox))["access_token"]
-    fresh_sandbox.control.post("/faults", json={"platform": "x", "kind": "latency", "latency_ms": 400, "count": 1})
+    fresh_sandbox.control.post(
+        "/faults", json={"platform": "x", "kind": "latency", "latency_ms": 400, "count": 1}
+    )
     started = time.monotonic()
     assert _x_me(fresh_sandbox, token).status_code == 200
     assert time.monotonic() - started >= 0.4
@@ -122,7 +135,9 @@ def test_expire_and_revoke_tokens_via_control(fresh_sandbox):
     fresh_sandbox.control.post("/tokens/expire", json={"token": first}).raise_for_status()
     assert _x_me(fresh_sandbox, first).status_code == 401
     second = fresh_sandbox.mint("x", _x_account(fresh_sandbox))["access_token"]
-    fresh_sandbox.control.post("/tokens/revoke", json={"platform": "x", "account_id": _x_account(fresh_sandbox)}).raise_for_status()
+    fresh_sandbox.control.post(
+        "/tokens/revoke", json={"platform": "x", "account_id": _x_account(fresh_sandbox)}
+    ).raise_for_status()
     assert _x_me(fresh_sandbox, second).status_code == 401
 
 

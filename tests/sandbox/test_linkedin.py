@@ -26,7 +26,11 @@ def version(sb) -> str:
 
 
 def api(sb, token: str, **extra: str) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {token}", "LinkedIn-Version": version(sb), "X-Restli-Protocol-Version": "2.0.0"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "LinkedIn-Version": version(sb),
+        "X-Restli-Protocol-Version": "2.0.0",
+    }
     headers.update(extra)
     return httpx.Client(base_url=sb.platform_url("api.linkedin.com"), headers=headers, timeout=30)
 
@@ -37,20 +41,43 @@ def token_for(sb, index: int = 0, scopes: list[str] | None = None) -> tuple[str,
 
 
 def post_body(member: str, text: str, **extra) -> dict:
-    return {"author": f"urn:li:person:{member}", "commentary": text, "visibility": "PUBLIC",
-            "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
-            "lifecycleState": "PUBLISHED", **extra}
+    return {
+        "author": f"urn:li:person:{member}",
+        "commentary": text,
+        "visibility": "PUBLIC",
+        "distribution": {
+            "feedDistribution": "MAIN_FEED",
+            "targetEntities": [],
+            "thirdPartyDistributionChannels": [],
+        },
+        "lifecycleState": "PUBLISHED",
+        **extra,
+    }
 
 
-def authorize_url(sb, scope: str = "openid profile email w_member_social", state: str = "st-1", **extra) -> str:
-    params = {"response_type": "code", "client_id": CLIENT, "redirect_uri": REDIRECT, "state": state, "scope": scope}
+def authorize_url(
+    sb, scope: str = "openid profile email w_member_social", state: str = "st-1", **extra
+) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": CLIENT,
+        "redirect_uri": REDIRECT,
+        "state": state,
+        "scope": scope,
+    }
     params.update(extra)
     return sb.platform_url("www.linkedin.com", "/oauth/v2/authorization?" + urlencode(params))
 
 
 def exchange(sb, code: str, **overrides) -> httpx.Response:
-    form = {"grant_type": "authorization_code", "code": code, "client_id": CLIENT, "client_secret": SECRET,
-            "redirect_uri": REDIRECT, **overrides}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "client_id": CLIENT,
+        "client_secret": SECRET,
+        "redirect_uri": REDIRECT,
+        **overrides,
+    }
     return httpx.post(sb.platform_url("www.linkedin.com", "/oauth/v2/accessToken"), data=form)
 
 
@@ -98,7 +125,10 @@ def test_token_endpoint_errors(sandbox):
     wrong_redirect = exchange(sandbox, back["code"], redirect_uri=REDIRECT + "/other")
     assert wrong_redirect.status_code == 400 and "error_description" in wrong_redirect.json()
     missing = exchange(sandbox, "")
-    assert missing.json() == {"error": "invalid_request", "error_description": 'A required parameter "code" is missing'}
+    assert missing.json() == {
+        "error": "invalid_request",
+        "error_description": 'A required parameter "code" is missing',
+    }
 
 
 def test_refresh_tokens_only_when_enabled_and_ttl_not_extended(fresh_sandbox):
@@ -108,8 +138,12 @@ def test_refresh_tokens_only_when_enabled_and_ttl_not_extended(fresh_sandbox):
     body = exchange(sb, consent(authorize_url(sb))["code"]).json()
     assert body["refresh_token_expires_in"] == 31536000
     sb.advance(10 * 86400)
-    form = {"grant_type": "refresh_token", "refresh_token": body["refresh_token"], "client_id": CLIENT,
-            "client_secret": SECRET}
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": body["refresh_token"],
+        "client_id": CLIENT,
+        "client_secret": SECRET,
+    }
     url = sb.platform_url("www.linkedin.com", "/oauth/v2/accessToken")
     refreshed = httpx.post(url, data=form).json()
     assert refreshed["access_token"] != body["access_token"] and refreshed["expires_in"] == 5183999
@@ -126,8 +160,12 @@ def test_access_token_expires_after_60_days(fresh_sandbox):
     fresh_sandbox.advance(5183999 + 60)
     resp = api(fresh_sandbox, token).get("/v2/userinfo")
     assert resp.status_code == 401
-    assert resp.json() == {"status": 401, "serviceErrorCode": 65602, "code": "EXPIRED_ACCESS_TOKEN",
-                           "message": "The token used in the request has expired"}
+    assert resp.json() == {
+        "status": 401,
+        "serviceErrorCode": 65602,
+        "code": "EXPIRED_ACCESS_TOKEN",
+        "message": "The token used in the request has expired",
+    }
 
 
 def test_revoke_and_introspect(sandbox):
@@ -150,7 +188,16 @@ def test_revoke_and_introspect(sandbox):
 def test_userinfo_fields_follow_scopes(sandbox):
     _, token = token_for(sandbox, 0, ["openid", "profile", "email"])
     body = api(sandbox, token).get("/v2/userinfo").json()
-    assert set(body) == {"sub", "name", "given_name", "family_name", "picture", "email", "email_verified", "locale"}
+    assert set(body) == {
+        "sub",
+        "name",
+        "given_name",
+        "family_name",
+        "picture",
+        "email",
+        "email_verified",
+        "locale",
+    }
     _, no_email = token_for(sandbox, 0, ["openid", "profile"])
     assert "email" not in api(sandbox, no_email).get("/v2/userinfo").json()
     _, no_openid = token_for(sandbox, 0, ["w_member_social"])
@@ -168,7 +215,11 @@ def test_versioned_api_needs_active_version(sandbox):
     old = (sandbox.sandbox.now() - timedelta(days=400)).strftime("%Y%m")
     sunset = client.get(path, headers={"LinkedIn-Version": old})
     assert sunset.status_code == 426
-    assert sunset.json() == {"status": 426, "code": "NONEXISTENT_VERSION", "message": f"Requested version {old} is not active"}
+    assert sunset.json() == {
+        "status": 426,
+        "code": "NONEXISTENT_VERSION",
+        "message": f"Requested version {old} is not active",
+    }
     future = (sandbox.sandbox.now() + timedelta(days=70)).strftime("%Y%m")
     assert client.get(path, headers={"LinkedIn-Version": future}).status_code == 426
     recent = (sandbox.sandbox.now() - timedelta(days=200)).strftime("%Y%m")
@@ -216,9 +267,13 @@ def test_post_validation_rules(sandbox):
     assert client.post("/rest/posts", json=post_body(member, "y" * 3000)).status_code == 201
     bad_visibility = client.post("/rest/posts", json=post_body(member, "vis", visibility="EVERYONE"))
     assert bad_visibility.status_code == 422
-    no_restli = client.post("/rest/posts", json=post_body(member, "hdr"), headers={"X-Restli-Protocol-Version": ""})
+    no_restli = client.post(
+        "/rest/posts", json=post_body(member, "hdr"), headers={"X-Restli-Protocol-Version": ""}
+    )
     assert no_restli.status_code == 400
-    unknown_media = client.post("/rest/posts", json=post_body(member, "img", content={"media": {"id": "urn:li:image:nope"}}))
+    unknown_media = client.post(
+        "/rest/posts", json=post_body(member, "img", content={"media": {"id": "urn:li:image:nope"}})
+    )
     assert unknown_media.status_code == 422
     extra_field = client.post("/rest/posts", json=post_body(member, "extra", colour="red"))
     assert extra_field.status_code == 422 and "Unpermitted" in extra_field.json()["message"]
@@ -265,23 +320,31 @@ def test_finder_pages_through_member_posts(sandbox):
 def test_image_upload_then_post(sandbox):
     member, token = token_for(sandbox)
     client = api(sandbox, token)
-    init = client.post("/rest/images?action=initializeUpload",
-                       json={"initializeUploadRequest": {"owner": f"urn:li:person:{member}"}})
+    init = client.post(
+        "/rest/images?action=initializeUpload",
+        json={"initializeUploadRequest": {"owner": f"urn:li:person:{member}"}},
+    )
     value = init.json()["value"]
     assert value["image"].startswith("urn:li:image:") and value["uploadUrlExpiresAt"] > 0
     assert "/www.linkedin.com/dms-uploads/" in value["uploadUrl"]
-    early = client.post("/rest/posts", json=post_body(member, "too early", content={"media": {"id": value["image"]}}))
+    early = client.post(
+        "/rest/posts", json=post_body(member, "too early", content={"media": {"id": value["image"]}})
+    )
     assert early.status_code == 422
     bad = httpx.put(value["uploadUrl"], content=b"not an image", headers={"Authorization": f"Bearer {token}"})
     assert bad.status_code == 400
-    init2 = client.post("/rest/images?action=initializeUpload",
-                        json={"initializeUploadRequest": {"owner": f"urn:li:person:{member}"}}).json()["value"]
+    init2 = client.post(
+        "/rest/images?action=initializeUpload",
+        json={"initializeUploadRequest": {"owner": f"urn:li:person:{member}"}},
+    ).json()["value"]
     anonymous = httpx.put(init2["uploadUrl"], content=JPEG)
     assert anonymous.status_code == 401
     put = httpx.put(init2["uploadUrl"], content=JPEG, headers={"Authorization": f"Bearer {token}"})
     assert put.status_code == 201
     assert client.get(f"/rest/images/{quote(init2['image'], safe='')}").json()["status"] == "AVAILABLE"
-    posted = client.post("/rest/posts", json=post_body(member, "with image", content={"media": {"id": init2["image"]}}))
+    posted = client.post(
+        "/rest/posts", json=post_body(member, "with image", content={"media": {"id": init2["image"]}})
+    )
     assert posted.status_code == 201
     got = client.get(f"/rest/posts/{quote(posted.headers['x-restli-id'], safe='')}").json()
     assert got["content"]["media"]["id"] == init2["image"]
@@ -292,29 +355,57 @@ def test_video_upload_finalize_and_processing(fresh_sandbox):
     member, token = token_for(sb)
     client = api(sb, token)
     data = MP4 + b"\x01" * (5 * 1024 * 1024)  # two parts of at most 4 MB
-    init = client.post("/rest/videos?action=initializeUpload", json={"initializeUploadRequest": {
-        "owner": f"urn:li:person:{member}", "fileSizeBytes": len(data), "uploadCaptions": False,
-        "uploadThumbnail": False}}).json()["value"]
+    init = client.post(
+        "/rest/videos?action=initializeUpload",
+        json={
+            "initializeUploadRequest": {
+                "owner": f"urn:li:person:{member}",
+                "fileSizeBytes": len(data),
+                "uploadCaptions": False,
+                "uploadThumbnail": False,
+            }
+        },
+    ).json()["value"]
     assert len(init["uploadInstructions"]) == 2
     etags = []
     for part in init["uploadInstructions"]:
-        resp = httpx.put(part["uploadUrl"], content=data[part["firstByte"] : part["lastByte"] + 1],
-                         headers={"Authorization": f"Bearer {token}"})
+        resp = httpx.put(
+            part["uploadUrl"],
+            content=data[part["firstByte"] : part["lastByte"] + 1],
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert resp.status_code == 200
         etags.append(resp.headers["etag"])
-    wrong = client.post("/rest/videos?action=finalizeUpload", json={"finalizeUploadRequest": {
-        "video": init["video"], "uploadToken": "", "uploadedPartIds": list(reversed(etags))}})
+    wrong = client.post(
+        "/rest/videos?action=finalizeUpload",
+        json={
+            "finalizeUploadRequest": {
+                "video": init["video"],
+                "uploadToken": "",
+                "uploadedPartIds": list(reversed(etags)),
+            }
+        },
+    )
     assert wrong.status_code == 422
-    done = client.post("/rest/videos?action=finalizeUpload", json={"finalizeUploadRequest": {
-        "video": init["video"], "uploadToken": "", "uploadedPartIds": etags}})
+    done = client.post(
+        "/rest/videos?action=finalizeUpload",
+        json={"finalizeUploadRequest": {"video": init["video"], "uploadToken": "", "uploadedPartIds": etags}},
+    )
     assert done.status_code == 200
     path = f"/rest/videos/{quote(init['video'], safe='')}"
     assert client.get(path).json()["status"] == "PROCESSING"
-    processing = client.post("/rest/posts", json=post_body(member, "video", content={"media": {"id": init["video"]}}))
+    processing = client.post(
+        "/rest/posts", json=post_body(member, "video", content={"media": {"id": init["video"]}})
+    )
     assert processing.status_code == 422
     sb.advance(5)
     assert client.get(path).json()["status"] == "AVAILABLE"
-    assert client.post("/rest/posts", json=post_body(member, "video", content={"media": {"id": init["video"]}})).status_code == 201
+    assert (
+        client.post(
+            "/rest/posts", json=post_body(member, "video", content={"media": {"id": init["video"]}})
+        ).status_code
+        == 201
+    )
 
 
 # --- metrics, analytics, followers -------------------------------------------------------------------
@@ -331,7 +422,9 @@ def test_social_actions_single_and_batch(sandbox):
     urns = first_posts(sandbox, client, member, 21)
     single = client.get(f"/rest/socialActions/{quote(urns[5], safe='')}").json()
     assert single["target"] == urns[5]
-    assert single["likesSummary"]["totalLikes"] >= 0 and "aggregatedTotalComments" in single["commentsSummary"]
+    assert (
+        single["likesSummary"]["totalLikes"] >= 0 and "aggregatedTotalComments" in single["commentsSummary"]
+    )
     ids = ",".join(quote(u, safe="") for u in urns[:20])
     batch = client.get(f"/rest/socialActions?ids=List({ids})").json()
     assert set(batch["results"]) == set(urns[:20]) and batch["errors"] == {}
@@ -388,9 +481,13 @@ def test_organization_share_statistics(sandbox):
 def test_network_sizes(sandbox):
     member, token = token_for(sandbox, 1)
     client = api(sandbox, token)
-    me = client.get(f"/rest/networkSizes/{quote(f'urn:li:person:{member}', safe='')}?edgeType=MEMBER_FOLLOWED_BY_MEMBER")
+    me = client.get(
+        f"/rest/networkSizes/{quote(f'urn:li:person:{member}', safe='')}?edgeType=MEMBER_FOLLOWED_BY_MEMBER"
+    )
     assert me.status_code == 200 and me.json()["firstDegreeSize"] >= 2300
-    org = client.get("/rest/networkSizes/urn%3Ali%3Aorganization%3A10482311?edgeType=COMPANY_FOLLOWED_BY_MEMBER")
+    org = client.get(
+        "/rest/networkSizes/urn%3Ali%3Aorganization%3A10482311?edgeType=COMPANY_FOLLOWED_BY_MEMBER"
+    )
     assert org.json()["firstDegreeSize"] >= 8800
     other = quote(f"urn:li:person:{members(sandbox)[0]}", safe="")
     assert client.get(f"/rest/networkSizes/{other}?edgeType=MEMBER_FOLLOWED_BY_MEMBER").status_code == 403
@@ -426,14 +523,22 @@ def test_daily_member_limit_resets_at_utc_midnight(fresh_sandbox):
     assert client.get("/v2/userinfo").status_code == 200
 
 
-@pytest.mark.parametrize(("error", "status", "code"), [
-    ("rate_limited", 429, "TOO_MANY_REQUESTS"), ("server_error", 500, "INTERNAL_SERVER_ERROR"),
-    ("expired_token", 401, "EXPIRED_ACCESS_TOKEN"), ("revoked_token", 401, "REVOKED_ACCESS_TOKEN"),
-    ("permission_denied", 403, "ACCESS_DENIED"), ("invalid_request", 400, "ILLEGAL_ARGUMENT"),
-])
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        ("rate_limited", 429, "TOO_MANY_REQUESTS"),
+        ("server_error", 500, "INTERNAL_SERVER_ERROR"),
+        ("expired_token", 401, "EXPIRED_ACCESS_TOKEN"),
+        ("revoked_token", 401, "REVOKED_ACCESS_TOKEN"),
+        ("permission_denied", 403, "ACCESS_DENIED"),
+        ("invalid_request", 400, "ILLEGAL_ARGUMENT"),
+    ],
+)
 def test_injected_faults_use_linkedin_envelope(sandbox, error, status, code):
     _, token = token_for(sandbox)
     sandbox.fault("linkedin", error, count=1, endpoint="/v2/userinfo")
     resp = api(sandbox, token).get("/v2/userinfo")
     assert resp.status_code == status
-    assert resp.json()["code"] == code and resp.json()["status"] == status and "serviceErrorCode" in resp.json()
+    assert (
+        resp.json()["code"] == code and resp.json()["status"] == status and "serviceErrorCode" in resp.json()
+    )

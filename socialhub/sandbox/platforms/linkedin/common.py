@@ -50,7 +50,9 @@ VERSION_RE = re.compile(r"^(\d{4})(\d{2})(?:\.?\d{2})?$")
 class LiError(Exception):
     """A LinkedIn API error; rendered by `error_response`."""
 
-    def __init__(self, status: int, code: str, message: str, service_code: int | None = None, **extra: Any) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, service_code: int | None = None, **extra: Any
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -59,7 +61,9 @@ class LiError(Exception):
         self.extra = extra
 
 
-def error_body(status: int, code: str, message: str, service_code: int | None = None, **extra: Any) -> dict[str, Any]:
+def error_body(
+    status: int, code: str, message: str, service_code: int | None = None, **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {"status": status, "code": code, "message": message}
     if service_code is not None:
         body["serviceErrorCode"] = service_code
@@ -68,7 +72,9 @@ def error_body(status: int, code: str, message: str, service_code: int | None = 
 
 
 def error_response(err: LiError) -> Response:
-    return json_response(error_body(err.status, err.code, err.message, err.service_code, **err.extra), err.status)
+    return json_response(
+        error_body(err.status, err.code, err.message, err.service_code, **err.extra), err.status
+    )
 
 
 def validation(message: str, field: str | None = None) -> LiError:
@@ -76,7 +82,13 @@ def validation(message: str, field: str | None = None) -> LiError:
     extra: dict[str, Any] = {"errorDetailType": "com.linkedin.common.error.BadRequest"}
     if field:
         extra["errorDetails"] = {
-            "inputErrors": [{"description": message, "input": {"inputPath": {"fieldPath": field}}, "code": "INVALID_VALUE"}]
+            "inputErrors": [
+                {
+                    "description": message,
+                    "input": {"inputPath": {"fieldPath": field}},
+                    "code": "INVALID_VALUE",
+                }
+            ]
         }
     return LiError(422, "UNPROCESSABLE_ENTITY", message, 0, **extra)
 
@@ -110,7 +122,8 @@ def version_error(request: Request, now: datetime) -> LiError | None:
     raw = request.headers.get("linkedin-version", "").strip()
     if not raw:
         return LiError(
-            426, "VERSION_MISSING",
+            426,
+            "VERSION_MISSING",
             "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
         )
     match = VERSION_RE.match(raw)
@@ -168,7 +181,10 @@ class ApiAuth:
         allowed, _, _ = self.sb.rate_hit(key, limit, 2 * 86400)
         if not allowed:
             raise LiError(
-                429, "TOO_MANY_REQUESTS", "Resource level throttle limit for calls to this resource is reached.", 101
+                429,
+                "TOO_MANY_REQUESTS",
+                "Resource level throttle limit for calls to this resource is reached.",
+                101,
             )
 
     @staticmethod

@@ -95,7 +95,9 @@ class LinkedIn(LinkedInOAuth, LinkedInPosts, LinkedInReading, PlatformModule):
             Route(f"{rest}/socialActions", self.api(self.social_actions_batch), methods=["GET"]),
             Route(f"{rest}/socialActions/{{urn}}", self.api(self.social_action), methods=["GET"]),
             Route(f"{rest}/memberCreatorPostAnalytics", self.api(self.member_analytics), methods=["GET"]),
-            Route(f"{rest}/organizationalEntityShareStatistics", self.api(self.org_share_stats), methods=["GET"]),
+            Route(
+                f"{rest}/organizationalEntityShareStatistics", self.api(self.org_share_stats), methods=["GET"]
+            ),
             Route(f"{rest}/networkSizes/{{urn}}", self.api(self.network_size), methods=["GET"]),
             Route(f"{a}/{{rest:path}}", self.not_found_api, methods=ALL_METHODS),
         ]
@@ -119,13 +121,25 @@ class LinkedIn(LinkedInOAuth, LinkedInPosts, LinkedInReading, PlatformModule):
                 return oauth_error("temporarily_unavailable", "Too many requests", 429)
             return oauth_error("invalid_request", f"Injected fault: {error}")
         faults = {
-            "rate_limited": LiError(429, "TOO_MANY_REQUESTS",
-                                    "Resource level throttle limit for calls to this resource is reached.", 101),
+            "rate_limited": LiError(
+                429,
+                "TOO_MANY_REQUESTS",
+                "Resource level throttle limit for calls to this resource is reached.",
+                101,
+            ),
             "server_error": LiError(500, "INTERNAL_SERVER_ERROR", "Internal Server Error", 0),
-            "expired_token": LiError(401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired", 65602),
-            "revoked_token": LiError(401, "REVOKED_ACCESS_TOKEN",
-                                     "The token used in the request has been revoked by the user", 65601),
-            "permission_denied": LiError(403, "ACCESS_DENIED", "Not enough permissions to access this resource", 100),
+            "expired_token": LiError(
+                401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired", 65602
+            ),
+            "revoked_token": LiError(
+                401,
+                "REVOKED_ACCESS_TOKEN",
+                "The token used in the request has been revoked by the user",
+                65601,
+            ),
+            "permission_denied": LiError(
+                403, "ACCESS_DENIED", "Not enough permissions to access this resource", 100
+            ),
             "invalid_request": LiError(400, "ILLEGAL_ARGUMENT", "Invalid request parameters", 0),
         }
         return error_response(faults.get(error, faults["server_error"]))
@@ -135,18 +149,35 @@ class LinkedIn(LinkedInOAuth, LinkedInPosts, LinkedInReading, PlatformModule):
         now = self.sb.now()
         for order, (member_id, given, family, followers, growth, count, scale, orgs) in enumerate(MEMBERS):
             self.sb.add_account(
-                PLATFORM, member_id, kind="member", order=order, username=f"{given}.{family}".lower(),
-                display_name=f"{given} {family}", given_name=given, family_name=family,
-                email=f"{given}.{family}@example.com".lower(), locale="en-US",
+                PLATFORM,
+                member_id,
+                kind="member",
+                order=order,
+                username=f"{given}.{family}".lower(),
+                display_name=f"{given} {family}",
+                given_name=given,
+                family_name=family,
+                email=f"{given}.{family}@example.com".lower(),
+                locale="en-US",
                 picture=f"https://media.licdn.com/dms/image/sandbox/{member_id}/profile-displayphoto",
-                followers_base=followers, followers_per_day=growth, created_at=iso(now - timedelta(days=400)),
+                followers_base=followers,
+                followers_per_day=growth,
+                created_at=iso(now - timedelta(days=400)),
                 admin_orgs=orgs,
             )
             self._seed_posts(member_id, f"urn:li:person:{member_id}", count, scale)
-        self.sb.store.put("li_orgs", ORG_URN, {
-            "platform": PLATFORM, "id": ORG_URN, "name": "Northwind Studio", "followers_base": 8800,
-            "followers_per_day": 6.0, "created_at": iso(now - timedelta(days=900)),
-        })
+        self.sb.store.put(
+            "li_orgs",
+            ORG_URN,
+            {
+                "platform": PLATFORM,
+                "id": ORG_URN,
+                "name": "Northwind Studio",
+                "followers_base": 8800,
+                "followers_per_day": 6.0,
+                "created_at": iso(now - timedelta(days=900)),
+            },
+        )
         self._seed_posts(ORG_URN, ORG_URN, 20, 3000.0)
 
     def _seed_posts(self, owner: str, author: str, count: int, scale: float) -> None:
@@ -158,12 +189,28 @@ class LinkedIn(LinkedInOAuth, LinkedInPosts, LinkedInReading, PlatformModule):
             when_ms = int(created.timestamp() * 1000)
             post_id = share_id_at(when_ms, rng.getrandbits(22))
             text = f"{TOPICS[i % len(TOPICS)]} \\(part {i // len(TOPICS) + 1}\\)"
-            docs.append(self.sb.add_post(
-                PLATFORM, post_id, owner, created_at=created, count_publish=False, persist=False,
-                views_scale=scale, commentary=text, caption=text.replace("\\", ""), author=author,
-                urn_type="ugcPost" if i % 5 == 4 else "share",
-                activity=share_id_at(when_ms - rng.randint(1, 50), rng.getrandbits(22)),
-                visibility="PUBLIC", lifecycleState="PUBLISHED", content=None,
-                distribution={"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
-            ))
+            docs.append(
+                self.sb.add_post(
+                    PLATFORM,
+                    post_id,
+                    owner,
+                    created_at=created,
+                    count_publish=False,
+                    persist=False,
+                    views_scale=scale,
+                    commentary=text,
+                    caption=text.replace("\\", ""),
+                    author=author,
+                    urn_type="ugcPost" if i % 5 == 4 else "share",
+                    activity=share_id_at(when_ms - rng.randint(1, 50), rng.getrandbits(22)),
+                    visibility="PUBLIC",
+                    lifecycleState="PUBLISHED",
+                    content=None,
+                    distribution={
+                        "feedDistribution": "MAIN_FEED",
+                        "targetEntities": [],
+                        "thirdPartyDistributionChannels": [],
+                    },
+                )
+            )
         self.sb.store.put_many("posts", ((f"{PLATFORM}:{d['id']}", d) for d in docs))

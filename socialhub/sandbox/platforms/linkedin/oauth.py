@@ -70,17 +70,28 @@ class LinkedInOAuth:
         if request.method == "GET":
             hidden = {k: v for k, v in request.query_params.items() if k not in {"account_id", "decision"}}
             return consent_page(
-                brand=BRAND, color=COLOR, app_name=str(app.get("name", "An app")), accounts=members,
-                scopes=scopes, hidden=hidden, action=request.url.path,
+                brand=BRAND,
+                color=COLOR,
+                app_name=str(app.get("name", "An app")),
+                accounts=members,
+                scopes=scopes,
+                hidden=hidden,
+                action=request.url.path,
             )
         if params.get("decision") != "approve":
             # LinkedIn's documented cancel: the member declined the permission request.
-            return back(error="user_cancelled_authorize", error_description="The user cancelled the authorization")
+            return back(
+                error="user_cancelled_authorize", error_description="The user cancelled the authorization"
+            )
         account_id = params.get("account_id", "")
         if account_id not in {m["id"] for m in members}:
             return error_page(BRAND, COLOR, "Choose an account to continue.", 400)
         code = self.sb.issue_code(
-            PLATFORM, client_id=app["client_id"], redirect_uri=redirect_uri, account_id=account_id, scopes=scopes
+            PLATFORM,
+            client_id=app["client_id"],
+            redirect_uri=redirect_uri,
+            account_id=account_id,
+            scopes=scopes,
         )
         return back(code=code)
 
@@ -106,7 +117,10 @@ class LinkedInOAuth:
                     return oauth_error("invalid_request", f'A required parameter "{name}" is missing')
             try:
                 code = self.sb.consume_code(
-                    PLATFORM, form["code"], client_id=app["client_id"], redirect_uri=form["redirect_uri"],
+                    PLATFORM,
+                    form["code"],
+                    client_id=app["client_id"],
+                    redirect_uri=form["redirect_uri"],
                     code_verifier=form.get("code_verifier"),
                 )
             except OAuthError:
@@ -115,7 +129,9 @@ class LinkedInOAuth:
                     "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization "
                     "code. Or authorization code expired. Or external member binding exists",
                 )
-            return json_response(self.issue_tokens(app, code["account_id"], code["scopes"], code=form["code"]))
+            return json_response(
+                self.issue_tokens(app, code["account_id"], code["scopes"], code=form["code"])
+            )
         if grant_type == "refresh_token":
             return self._refresh(app, form.get("refresh_token"))
         return oauth_error("unsupported_grant_type", f"The grant_type {grant_type} is not supported")
@@ -127,8 +143,14 @@ class LinkedInOAuth:
         grant = secrets.token_hex(8)
         life = int(self.sb.config("linkedin.access_token_seconds"))
         access = self.sb.issue_token(
-            PLATFORM, client_id=app["client_id"], account_id=account_id, scopes=scopes, lifetime=life,
-            prefix="AQV", code=code, extra={"grant": grant},
+            PLATFORM,
+            client_id=app["client_id"],
+            account_id=account_id,
+            scopes=scopes,
+            lifetime=life,
+            prefix="AQV",
+            code=code,
+            extra={"grant": grant},
         )
         body: dict[str, Any] = {
             "access_token": access["value"],
@@ -141,8 +163,15 @@ class LinkedInOAuth:
         if self.sb.config("linkedin.issue_refresh_tokens"):
             rlife = int(self.sb.config("linkedin.refresh_token_seconds"))
             refresh = self.sb.issue_token(
-                PLATFORM, client_id=app["client_id"], account_id=account_id, scopes=scopes, kind="refresh",
-                lifetime=rlife, prefix="AQX", code=code, extra={"grant": grant},
+                PLATFORM,
+                client_id=app["client_id"],
+                account_id=account_id,
+                scopes=scopes,
+                kind="refresh",
+                lifetime=rlife,
+                prefix="AQX",
+                code=code,
+                extra={"grant": grant},
             )
             body["refresh_token"] = refresh["value"]
             body["refresh_token_expires_in"] = rlife
@@ -157,12 +186,18 @@ class LinkedInOAuth:
             doc = None
         if doc is None or doc["client_id"] != app["client_id"]:
             return oauth_error(
-                "invalid_request", "The provided authorization grant or refresh token is invalid, expired or revoked."
+                "invalid_request",
+                "The provided authorization grant or refresh token is invalid, expired or revoked.",
             )
         life = int(self.sb.config("linkedin.access_token_seconds"))
         access = self.sb.issue_token(
-            PLATFORM, client_id=app["client_id"], account_id=doc["account_id"], scopes=doc["scopes"], lifetime=life,
-            prefix="AQV", extra={"grant": doc["extra"].get("grant")},
+            PLATFORM,
+            client_id=app["client_id"],
+            account_id=doc["account_id"],
+            scopes=doc["scopes"],
+            lifetime=life,
+            prefix="AQV",
+            extra={"grant": doc["extra"].get("grant")},
         )
         # The refresh token keeps its original expiry: refreshing never extends the 365 days.
         remaining = max(0, int(doc["expires_at"] - self.sb.now_ts())) if doc["expires_at"] else None
@@ -181,21 +216,32 @@ class LinkedInOAuth:
         account = self.sb.account(PLATFORM, account_id) or {}
         now = int(self.sb.now_ts())
         claims: dict[str, Any] = {
-            "iss": "https://www.linkedin.com/oauth", "aud": app["client_id"], "sub": account_id,
-            "iat": now, "exp": now + 3600,
+            "iss": "https://www.linkedin.com/oauth",
+            "aud": app["client_id"],
+            "sub": account_id,
+            "iat": now,
+            "exp": now + 3600,
         }
         if "profile" in scopes:
-            claims.update(name=account.get("display_name"), given_name=account.get("given_name"),
-                          family_name=account.get("family_name"), picture=account.get("picture"))
+            claims.update(
+                name=account.get("display_name"),
+                given_name=account.get("given_name"),
+                family_name=account.get("family_name"),
+                picture=account.get("picture"),
+            )
         if "email" in scopes:
             claims.update(email=account.get("email"), email_verified=True)
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-        sig = hmac.new(str(app["client_secret"]).encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+        sig = hmac.new(
+            str(app["client_secret"]).encode(), f"{header}.{payload}".encode(), hashlib.sha256
+        ).digest()
         return f"{header}.{payload}.{_b64(sig)}"
 
     # --- revoke / introspect ----------------------------------------------------------------
-    async def _client_and_token(self, request: Request) -> tuple[dict[str, Any] | None, str | None, Response | None]:
+    async def _client_and_token(
+        self, request: Request
+    ) -> tuple[dict[str, Any] | None, str | None, Response | None]:
         form = await read_params(request)
         basic_id, basic_secret = basic_credentials(request)
         try:

@@ -38,8 +38,17 @@ VISIBILITIES = {"PUBLIC", "CONNECTIONS", "LOGGED_IN", "CONTAINER"}
 FEEDS = {"MAIN_FEED", "NONE"}
 LIFECYCLES = {"PUBLISHED", "DRAFT"}
 POST_FIELDS = {
-    "author", "commentary", "visibility", "distribution", "lifecycleState", "isReshareDisabledByAuthor",
-    "content", "contentLandingPage", "contentCallToActionLabel", "reshareContext", "adContext",
+    "author",
+    "commentary",
+    "visibility",
+    "distribution",
+    "lifecycleState",
+    "isReshareDisabledByAuthor",
+    "content",
+    "contentLandingPage",
+    "contentCallToActionLabel",
+    "reshareContext",
+    "adContext",
 }
 MAX_VIDEO_BYTES = 500 * 1024 * 1024
 _UNESCAPE = re.compile(r"\\([\\|{}@\[\]()<>#*_~])")
@@ -112,7 +121,9 @@ class LinkedInPosts:
             raise bad_request(f"{urn} is not a valid share or ugcPost URN.")
         doc = self.sb.post(PLATFORM, parsed[1])
         if (
-            doc is None or doc.get("deleted") or doc.get("urn_type") != parsed[0]
+            doc is None
+            or doc.get("deleted")
+            or doc.get("urn_type") != parsed[0]
             or parse_iso(doc["created_at"]) > self.sb.now()
         ):
             raise not_found(f"Post {urn} does not exist.")
@@ -133,9 +144,8 @@ class LinkedInPosts:
             "author": doc["author"],
             "commentary": doc.get("commentary", ""),
             "visibility": doc.get("visibility", "PUBLIC"),
-            "distribution": doc.get("distribution") or {
-                "feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []
-            },
+            "distribution": doc.get("distribution")
+            or {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
             "lifecycleState": doc.get("lifecycleState", "PUBLISHED"),
             "isReshareDisabledByAuthor": bool(doc.get("isReshareDisabledByAuthor", False)),
             "createdAt": created,
@@ -183,10 +193,20 @@ class LinkedInPosts:
         post_id = share_id_at(int(now.timestamp() * 1000), seq)
         activity = share_id_at(int(now.timestamp() * 1000), seq + 1)
         self.sb.add_post(
-            PLATFORM, post_id, owner, created_at=now, count_publish=lifecycle == "PUBLISHED",
-            caption=rendered(commentary), commentary=commentary, author=author, urn_type="share",
-            activity=activity, visibility=body["visibility"], distribution=distribution,
-            lifecycleState=lifecycle, content=content,
+            PLATFORM,
+            post_id,
+            owner,
+            created_at=now,
+            count_publish=lifecycle == "PUBLISHED",
+            caption=rendered(commentary),
+            commentary=commentary,
+            author=author,
+            urn_type="share",
+            activity=activity,
+            visibility=body["visibility"],
+            distribution=distribution,
+            lifecycleState=lifecycle,
+            content=content,
             isReshareDisabledByAuthor=bool(body.get("isReshareDisabledByAuthor", False)),
         )
         urn = f"urn:li:share:{post_id}"
@@ -197,7 +217,10 @@ class LinkedInPosts:
         for doc in self.sb.posts(PLATFORM, owner):
             if parse_iso(doc["created_at"]) < horizon:
                 break
-            if doc.get("commentary", "").strip() == commentary.strip() and doc.get("lifecycleState") == "PUBLISHED":
+            if (
+                doc.get("commentary", "").strip() == commentary.strip()
+                and doc.get("lifecycleState") == "PUBLISHED"
+            ):
                 raise validation(f"Content is a duplicate of {self.post_urn(doc)}")
 
     def _check_content(self, content: Any, author: str) -> dict[str, Any] | None:
@@ -211,20 +234,32 @@ class LinkedInPosts:
                 raise validation("content.media must be an object.", "/content/media")
             self._usable_media(media.get("id"), author, "/content/media/id")
         elif "multiImage" in content:
-            images = (content["multiImage"] or {}).get("images") if isinstance(content["multiImage"], dict) else None
+            images = (
+                (content["multiImage"] or {}).get("images")
+                if isinstance(content["multiImage"], dict)
+                else None
+            )
             if not isinstance(images, list) or not 2 <= len(images) <= 20:
-                raise validation("content.multiImage.images must hold 2 to 20 images.", "/content/multiImage/images")
+                raise validation(
+                    "content.multiImage.images must hold 2 to 20 images.", "/content/multiImage/images"
+                )
             for i, image in enumerate(images):
-                self._usable_media((image or {}).get("id"), author, f"/content/multiImage/images/{i}/id", ("image",))
+                self._usable_media(
+                    (image or {}).get("id"), author, f"/content/multiImage/images/{i}/id", ("image",)
+                )
         elif "article" in content:
             article = content["article"]
-            if not isinstance(article, dict) or not str(article.get("source", "")).startswith(("http://", "https://")):
+            if not isinstance(article, dict) or not str(article.get("source", "")).startswith(
+                ("http://", "https://")
+            ):
                 raise validation("content.article.source must be a URL.", "/content/article/source")
         else:
             raise validation("content must hold media, multiImage or article.", "/content")
         return content
 
-    def _usable_media(self, urn: Any, author: str, field: str, kinds: tuple[str, ...] = ("image", "video")) -> None:
+    def _usable_media(
+        self, urn: Any, author: str, field: str, kinds: tuple[str, ...] = ("image", "video")
+    ) -> None:
         doc = self.media(str(urn)) if isinstance(urn, str) else None
         if doc is None or doc["kind"] not in kinds or doc["owner"] != author:
             raise validation(f"Media {urn} does not exist or does not belong to {author}.", field)
@@ -236,7 +271,9 @@ class LinkedInPosts:
         doc = self.find_post(request.path_params["urn"])
         visible = doc.get("visibility") == "PUBLIC" and doc.get("lifecycleState") == "PUBLISHED"
         if not visible and not self.can_manage(tok, doc):
-            raise access_denied(f"Not enough permissions to access: partnerApiPostsExternal.GET {self.post_urn(doc)}")
+            raise access_denied(
+                f"Not enough permissions to access: partnerApiPostsExternal.GET {self.post_urn(doc)}"
+            )
         return json_response(self.post_json(doc))
 
     async def delete_post(self, request: Request, tok: dict[str, Any]) -> Response:
@@ -244,7 +281,9 @@ class LinkedInPosts:
         write = ("w_member_social",) if doc["author"].startswith("urn:li:person:") else ORG_WRITE
         self.auth.require_any(tok, write, "partnerApiPostsExternal.DELETE")
         if not self.can_manage(tok, doc):
-            raise access_denied(f"Not enough permissions to access: partnerApiPostsExternal.DELETE {self.post_urn(doc)}")
+            raise access_denied(
+                f"Not enough permissions to access: partnerApiPostsExternal.DELETE {self.post_urn(doc)}"
+            )
         self.sb.update_post(PLATFORM, doc["id"], deleted=True)
         return Response(status_code=204)
 
@@ -266,12 +305,19 @@ class LinkedInPosts:
         page = docs[start : start + count]
         links = []
         if start + count < len(docs):
-            links.append({"rel": "next", "type": "application/json",
-                          "href": f"/rest/posts?q=author&author={author}&start={start + count}&count={count}"})
-        return json_response({
-            "paging": {"start": start, "count": count, "total": len(docs), "links": links},
-            "elements": [self.post_json(d) for d in page],
-        })
+            links.append(
+                {
+                    "rel": "next",
+                    "type": "application/json",
+                    "href": f"/rest/posts?q=author&author={author}&start={start + count}&count={count}",
+                }
+            )
+        return json_response(
+            {
+                "paging": {"start": start, "count": count, "total": len(docs), "links": links},
+                "elements": [self.post_json(d) for d in page],
+            }
+        )
 
     # --- media --------------------------------------------------------------------------
     def media(self, urn: str) -> dict[str, Any] | None:
@@ -293,13 +339,24 @@ class LinkedInPosts:
         token = secrets.token_urlsafe(18)
         urn = "urn:li:image:D4E10AQ" + secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
         expires = self.sb.now_ts() + 86400
-        self.sb.store.put("li_media", urn, {
-            "urn": urn, "kind": "image", "owner": owner_urn, "member": tok["account_id"], "status": "WAITING_UPLOAD",
-            "token": token, "expires_at": expires,
-        })
+        self.sb.store.put(
+            "li_media",
+            urn,
+            {
+                "urn": urn,
+                "kind": "image",
+                "owner": owner_urn,
+                "member": tok["account_id"],
+                "status": "WAITING_UPLOAD",
+                "token": token,
+                "expires_at": expires,
+            },
+        )
         self.sb.store.put("li_uploads", token, {"urn": urn, "part": 0})
         upload_url = f"{self._upload_base(request)}/sp/v2/{token}/uploaded-image/0?ca=vector_feedshare&cn=uploads&sync=0"
-        return json_response({"value": {"uploadUrlExpiresAt": int(expires * 1000), "uploadUrl": upload_url, "image": urn}})
+        return json_response(
+            {"value": {"uploadUrlExpiresAt": int(expires * 1000), "uploadUrl": upload_url, "image": urn}}
+        )
 
     async def videos_action(self, request: Request, tok: dict[str, Any]) -> Response:
         self.require_restli(request)
@@ -320,14 +377,37 @@ class LinkedInPosts:
                 self.sb.store.put("li_uploads", token, {"urn": urn, "part": i})
                 last = min(size, first + VIDEO_PART_BYTES) - 1
                 parts.append({"token": token, "first": first, "last": last, "etag": None})
-                instructions.append({"uploadUrl": f"{self._upload_base(request)}/ads/v2/{token}/part/{i}",
-                                     "firstByte": first, "lastByte": last})
-            self.sb.store.put("li_media", urn, {
-                "urn": urn, "kind": "video", "owner": owner_urn, "member": tok["account_id"],
-                "status": "WAITING_UPLOAD", "size": size, "parts": parts, "expires_at": expires,
-            })
-            return json_response({"value": {"uploadUrlsExpireAt": int(expires * 1000), "video": urn,
-                                            "uploadInstructions": instructions, "uploadToken": ""}})
+                instructions.append(
+                    {
+                        "uploadUrl": f"{self._upload_base(request)}/ads/v2/{token}/part/{i}",
+                        "firstByte": first,
+                        "lastByte": last,
+                    }
+                )
+            self.sb.store.put(
+                "li_media",
+                urn,
+                {
+                    "urn": urn,
+                    "kind": "video",
+                    "owner": owner_urn,
+                    "member": tok["account_id"],
+                    "status": "WAITING_UPLOAD",
+                    "size": size,
+                    "parts": parts,
+                    "expires_at": expires,
+                },
+            )
+            return json_response(
+                {
+                    "value": {
+                        "uploadUrlsExpireAt": int(expires * 1000),
+                        "video": urn,
+                        "uploadInstructions": instructions,
+                        "uploadToken": "",
+                    }
+                }
+            )
         if action == "finalizeUpload":
             req = body.get("finalizeUploadRequest") or {}
             doc = self.media(str(req.get("video", "")))
@@ -336,12 +416,19 @@ class LinkedInPosts:
             self.owner_for(tok, doc["owner"], write=True, resource="videos.ACTION-finalizeUpload")
             etags = [p["etag"] for p in doc["parts"]]
             if None in etags or req.get("uploadedPartIds") != etags:
-                raise validation("uploadedPartIds do not match the uploaded parts.", "/finalizeUploadRequest/uploadedPartIds")
+                raise validation(
+                    "uploadedPartIds do not match the uploaded parts.",
+                    "/finalizeUploadRequest/uploadedPartIds",
+                )
             if not doc.get("is_mp4"):
                 self.sb.store.update("li_media", doc["urn"], status="PROCESSING_FAILED")
                 raise validation("The uploaded file is not an MP4 video.", "/finalizeUploadRequest/video")
-            self.sb.store.update("li_media", doc["urn"], status="PROCESSING",
-                                 available_at=self.sb.now_ts() + float(self.sb.config("linkedin.video_processing_seconds")))
+            self.sb.store.update(
+                "li_media",
+                doc["urn"],
+                status="PROCESSING",
+                available_at=self.sb.now_ts() + float(self.sb.config("linkedin.video_processing_seconds")),
+            )
             return Response(status_code=200)
         raise bad_request("Unsupported action; use initializeUpload or finalizeUpload.")
 
@@ -363,29 +450,57 @@ class LinkedInPosts:
         ticket = self.sb.store.get("li_uploads", match.group(1)) if match else None
         doc = self.media(ticket["urn"]) if ticket else None
         if doc is None or doc["expires_at"] < self.sb.now_ts():
-            return json_response({"status": 404, "code": "NOT_FOUND", "message": "Upload URL is invalid or expired"}, 404)
+            return json_response(
+                {"status": 404, "code": "NOT_FOUND", "message": "Upload URL is invalid or expired"}, 404
+            )
         try:
             tok = self.sb.check_token(PLATFORM, bearer_token(request))
         except TokenError as exc:
             err = token_error(exc.kind)
-            return json_response({"status": 401, "serviceErrorCode": err.service_code, "code": err.code,
-                                  "message": err.message}, 401)
+            return json_response(
+                {
+                    "status": 401,
+                    "serviceErrorCode": err.service_code,
+                    "code": err.code,
+                    "message": err.message,
+                },
+                401,
+            )
         if tok["account_id"] != doc["member"]:
-            return json_response({"status": 403, "serviceErrorCode": 100, "code": "ACCESS_DENIED",
-                                  "message": "Not enough permissions to upload to this URL"}, 403)
+            return json_response(
+                {
+                    "status": 403,
+                    "serviceErrorCode": 100,
+                    "code": "ACCESS_DENIED",
+                    "message": "Not enough permissions to upload to this URL",
+                },
+                403,
+            )
         data = await request.body()
         if doc["kind"] == "image":
             if not data or image_kind(data[:16]) is None:
                 self.sb.store.update("li_media", doc["urn"], status="PROCESSING_FAILED")
-                return json_response({"status": 400, "code": "BAD_REQUEST",
-                                      "message": "The uploaded file is not a JPEG, PNG or GIF image"}, 400)
+                return json_response(
+                    {
+                        "status": 400,
+                        "code": "BAD_REQUEST",
+                        "message": "The uploaded file is not a JPEG, PNG or GIF image",
+                    },
+                    400,
+                )
             self.sb.store.update("li_media", doc["urn"], status="AVAILABLE", bytes=len(data))
             return Response(status_code=201)
         part = doc["parts"][ticket["part"]]
         expected = part["last"] - part["first"] + 1
         if len(data) != expected:
-            return json_response({"status": 400, "code": "BAD_REQUEST",
-                                  "message": f"Part {ticket['part']} must be {expected} bytes, got {len(data)}"}, 400)
+            return json_response(
+                {
+                    "status": 400,
+                    "code": "BAD_REQUEST",
+                    "message": f"Part {ticket['part']} must be {expected} bytes, got {len(data)}",
+                },
+                400,
+            )
         part["etag"] = "/ads/" + secrets.token_hex(8)
         changes: dict[str, Any] = {"parts": doc["parts"]}
         if ticket["part"] == 0:

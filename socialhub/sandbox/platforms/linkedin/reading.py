@@ -47,8 +47,12 @@ from socialhub.sandbox.platforms.linkedin.common import (
 
 METRIC_TYPE_KEY = "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1"
 QUERY_TYPES = {
-    "IMPRESSION": "views", "MEMBERS_REACHED": "reach", "RESHARE": "shares", "REACTION": "likes",
-    "COMMENT": "comments", "POST_SAVE": "saves",
+    "IMPRESSION": "views",
+    "MEMBERS_REACHED": "reach",
+    "RESHARE": "shares",
+    "REACTION": "likes",
+    "COMMENT": "comments",
+    "POST_SAVE": "saves",
 }
 SOCIAL_SCOPES = MEMBER_READ + ORG_READ + ("r_member_postAnalytics",)
 
@@ -66,8 +70,10 @@ class LinkedInReading:
         body: dict[str, Any] = {"sub": tok["account_id"]}
         if "profile" in tok["scopes"]:
             body.update(
-                name=account.get("display_name"), given_name=account.get("given_name"),
-                family_name=account.get("family_name"), picture=account.get("picture"),
+                name=account.get("display_name"),
+                given_name=account.get("given_name"),
+                family_name=account.get("family_name"),
+                picture=account.get("picture"),
                 locale=account.get("locale", "en-US"),
             )
         if "email" in tok["scopes"]:
@@ -96,8 +102,15 @@ class LinkedInReading:
         m = self.sb.metrics(doc)
         first_level = int(m["comments"] * 0.8)
         return {
-            "likesSummary": {"totalLikes": m["likes"], "aggregatedTotalLikes": m["likes"], "likedByCurrentUser": False},
-            "commentsSummary": {"aggregatedTotalComments": m["comments"], "totalFirstLevelComments": first_level},
+            "likesSummary": {
+                "totalLikes": m["likes"],
+                "aggregatedTotalLikes": m["likes"],
+                "likedByCurrentUser": False,
+            },
+            "commentsSummary": {
+                "aggregatedTotalComments": m["comments"],
+                "totalFirstLevelComments": first_level,
+            },
             "target": self.post_urn(doc),  # type: ignore[attr-defined]
         }
 
@@ -135,7 +148,9 @@ class LinkedInReading:
             raise bad_request("aggregation must be TOTAL or DAILY.")
         metric = QUERY_TYPES[query_type]
         if q.get("q") == "entity":
-            match = re.fullmatch(r"\(?(?:(share|ugcPost):)?(urn:li:(?:share|ugcPost):\d+)\)?", q.get("entity", ""))
+            match = re.fullmatch(
+                r"\(?(?:(share|ugcPost):)?(urn:li:(?:share|ugcPost):\d+)\)?", q.get("entity", "")
+            )
             if not match:
                 raise bad_request("entity must be (share:urn:li:share:N) or (ugcPost:urn:li:ugcPost:N).")
             doc = self.find_post(match.group(2))  # type: ignore[attr-defined]
@@ -159,7 +174,9 @@ class LinkedInReading:
                 element = self._element(max(0, value), query_type, target)
                 element["dateRange"] = {"start": _ymd(start), "end": _ymd(end)}
                 elements.append(element)
-        return json_response({"paging": {"start": 0, "count": len(elements), "links": []}, "elements": elements})
+        return json_response(
+            {"paging": {"start": 0, "count": len(elements), "links": []}, "elements": elements}
+        )
 
     @staticmethod
     def _element(count: int, query_type: str, target: dict[str, str] | None) -> dict[str, Any]:
@@ -185,7 +202,9 @@ class LinkedInReading:
         if not org.startswith("urn:li:organization:"):
             raise bad_request("organizationalEntity must be an organization URN.")
         if not {"r_organization_social", "rw_organization_admin"} & set(tok["scopes"]):
-            raise access_denied("Not enough permissions to access: organizationalEntityShareStatistics.FINDER")
+            raise access_denied(
+                "Not enough permissions to access: organizationalEntityShareStatistics.FINDER"
+            )
         if org not in self.auth.admin_orgs(tok["account_id"]):
             raise access_denied(f"Not enough permissions to access statistics of {org}")
         urns = parse_list(q.get("shares")) + parse_list(q.get("ugcPosts"))
@@ -199,9 +218,16 @@ class LinkedInReading:
             doc = self.find_post(urn)  # type: ignore[attr-defined]
             if doc["author"] != org:
                 raise bad_request(f"{urn} is not a post of {org}.")
-            elements.append({"organizationalEntity": org, doc.get("urn_type", "share"): urn,
-                             "totalShareStatistics": self._share_stats([doc])})
-        return json_response({"paging": {"start": 0, "count": len(elements), "links": []}, "elements": elements})
+            elements.append(
+                {
+                    "organizationalEntity": org,
+                    doc.get("urn_type", "share"): urn,
+                    "totalShareStatistics": self._share_stats([doc]),
+                }
+            )
+        return json_response(
+            {"paging": {"start": 0, "count": len(elements), "links": []}, "elements": elements}
+        )
 
     def _share_stats(self, docs: list[dict[str, Any]]) -> dict[str, Any]:
         total = {"views": 0, "likes": 0, "comments": 0, "shares": 0, "reach": 0}
@@ -212,10 +238,15 @@ class LinkedInReading:
         clicks = total["views"] // 60
         engaged = total["likes"] + total["comments"] + total["shares"] + clicks
         return {
-            "uniqueImpressionsCount": total["reach"], "shareCount": total["shares"], "clickCount": clicks,
-            "likeCount": total["likes"], "impressionCount": total["views"], "commentCount": total["comments"],
+            "uniqueImpressionsCount": total["reach"],
+            "shareCount": total["shares"],
+            "clickCount": clicks,
+            "likeCount": total["likes"],
+            "impressionCount": total["views"],
+            "commentCount": total["comments"],
             "engagement": round(engaged / total["views"], 6) if total["views"] else 0.0,
-            "shareMentionsCount": 0, "commentMentionsCount": 0,
+            "shareMentionsCount": 0,
+            "commentMentionsCount": 0,
         }
 
     # --- network sizes --------------------------------------------------------------------------
@@ -236,7 +267,9 @@ class LinkedInReading:
             raise bad_request("edgeType must be MEMBER_FOLLOWED_BY_MEMBER for members.")
         if parsed[1] != tok["account_id"]:
             raise access_denied(f"Not enough permissions to access: networkSizes.GET {urn}")
-        self.auth.require_any(tok, ("profile", "r_member_social", "r_member_postAnalytics"), "networkSizes.GET")
+        self.auth.require_any(
+            tok, ("profile", "r_member_social", "r_member_postAnalytics"), "networkSizes.GET"
+        )
         account = self.sb.account(PLATFORM, parsed[1])
         if account is None:
             raise not_found(f"{urn} does not exist.")

@@ -26,9 +26,25 @@ TWITTER_EPOCH_MS = 1288834974657
 WINDOW = 900  # 15 minutes
 
 ALL_SCOPES = (
-    "tweet.read", "tweet.write", "tweet.moderate.write", "users.read", "follows.read", "follows.write",
-    "offline.access", "space.read", "mute.read", "mute.write", "like.read", "like.write", "list.read",
-    "list.write", "block.read", "block.write", "bookmark.read", "bookmark.write", "media.write",
+    "tweet.read",
+    "tweet.write",
+    "tweet.moderate.write",
+    "users.read",
+    "follows.read",
+    "follows.write",
+    "offline.access",
+    "space.read",
+    "mute.read",
+    "mute.write",
+    "like.read",
+    "like.write",
+    "list.read",
+    "list.write",
+    "block.read",
+    "block.write",
+    "bookmark.read",
+    "bookmark.write",
+    "media.write",
 )
 DEFAULT_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write", "like.read")
 
@@ -59,8 +75,12 @@ class XError(Exception):
 
 
 def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")), status_code=status,
-                    media_type="application/problem+json", headers=headers)
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        media_type="application/problem+json",
+        headers=headers,
+    )
 
 
 def problem(status: int, title: str, detail: str, kind: str = "about:blank", **extra: Any) -> XError:
@@ -70,12 +90,15 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank", **e
 
 def invalid_request(message: str, parameters: dict[str, list[Any]] | None = None) -> XError:
     """400 invalid-request with errors[] {parameters, message}."""
-    return XError(400, {
-        "errors": [{"parameters": parameters or {}, "message": message}],
-        "title": "Invalid Request",
-        "detail": "One or more parameters to your request was invalid.",
-        "type": PROBLEMS + "invalid-request",
-    })
+    return XError(
+        400,
+        {
+            "errors": [{"parameters": parameters or {}, "message": message}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": PROBLEMS + "invalid-request",
+        },
+    )
 
 
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
@@ -85,8 +108,12 @@ TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type":
 def not_found_error(value: str, resource: str, parameter: str) -> dict[str, Any]:
     """An errors[] entry for an id that does not exist (lookups answer 200 with these)."""
     return {
-        "value": value, "detail": f"Could not find {resource} with {parameter}: [{value}].",
-        "title": "Not Found Error", "resource_type": resource, "parameter": parameter, "resource_id": value,
+        "value": value,
+        "detail": f"Could not find {resource} with {parameter}: [{value}].",
+        "title": "Not Found Error",
+        "resource_type": resource,
+        "parameter": parameter,
+        "resource_id": value,
         "type": PROBLEMS + "resource-not-found",
     }
 
@@ -105,8 +132,11 @@ class Ctx:
 
 
 def rate_headers(prefix: str, limit: int, remaining: int, reset: float) -> dict[str, str]:
-    return {f"{prefix}-limit": str(limit), f"{prefix}-remaining": str(max(0, remaining)),
-            f"{prefix}-reset": str(int(reset))}
+    return {
+        f"{prefix}-limit": str(limit),
+        f"{prefix}-remaining": str(max(0, remaining)),
+        f"{prefix}-reset": str(int(reset)),
+    }
 
 
 class XGuard:
@@ -126,7 +156,9 @@ class XGuard:
             tok = self.sb.check_token(PLATFORM, bearer_token(request))
         except TokenError as exc:
             used, remaining, reset = self.sb.rate_peek(f"x:{endpoint}:anonymous", limit, WINDOW)
-            raise XError(401, dict(UNAUTHORIZED), rate_headers("x-rate-limit", limit, remaining, reset)) from exc
+            raise XError(
+                401, dict(UNAUTHORIZED), rate_headers("x-rate-limit", limit, remaining, reset)
+            ) from exc
         key = f"x:{endpoint}:{tok['client_id']}:{tok['account_id']}"
         allowed, remaining, reset = self.sb.rate_hit(key, limit, WINDOW)
         headers = rate_headers("x-rate-limit", limit, remaining, reset)
@@ -135,7 +167,8 @@ class XGuard:
         missing = [s for s in scopes if s not in tok["scopes"]]
         if missing:
             err = problem(
-                403, "Forbidden",
+                403,
+                "Forbidden",
                 f"You are not permitted to perform this action. Missing scope(s): {', '.join(missing)}.",
                 "not-authorized-for-resource",
             )

@@ -47,8 +47,10 @@ def sniff(head: bytes) -> str | None:
 def _category(media_category: str | None, media_type: str | None) -> str:
     if media_category:
         if media_category not in CATEGORIES:
-            raise invalid_request(f"media_category [{media_category}] is not one of [{', '.join(CATEGORIES)}]",
-                                  {"media_category": [media_category]})
+            raise invalid_request(
+                f"media_category [{media_category}] is not one of [{', '.join(CATEGORIES)}]",
+                {"media_category": [media_category]},
+            )
         return media_category
     if media_type == "image/gif":
         return "tweet_gif"
@@ -70,7 +72,9 @@ class XMedia:
     def _owned(self, media_id: str | None, ctx: Ctx) -> dict[str, Any]:
         doc = self.media(str(media_id or ""))
         if doc is None or doc["owner"] != ctx.tok["account_id"] or doc["expires_at"] < self.sb.now_ts():
-            raise invalid_request(f"The media_id [{media_id}] was not found or has expired.", {"media_id": [media_id]})
+            raise invalid_request(
+                f"The media_id [{media_id}] was not found or has expired.", {"media_id": [media_id]}
+            )
         return doc
 
     def processing(self, doc: dict[str, Any]) -> dict[str, Any] | None:
@@ -81,8 +85,11 @@ class XMedia:
             return {"state": "pending", "check_after_secs": 1}
         processing = float(self.sb.config("x.media_processing_seconds"))
         if elapsed < processing:
-            return {"state": "in_progress", "check_after_secs": 1,
-                    "progress_percent": int(100 * elapsed / processing)}
+            return {
+                "state": "in_progress",
+                "check_after_secs": 1,
+                "progress_percent": int(100 * elapsed / processing),
+            }
         return {"state": "succeeded", "progress_percent": 100}
 
     def usable_media(self, media_id: str, owner: str) -> dict[str, Any] | None:
@@ -98,13 +105,23 @@ class XMedia:
     def _new(self, ctx: Ctx, category: str, media_type: str | None, total: int) -> dict[str, Any]:
         kind, _, cap, prefix = CATEGORIES[category]
         if total > cap:
-            raise invalid_request(f"File size exceeds {cap // MB} MB for {category}.", {"total_bytes": [total]})
+            raise invalid_request(
+                f"File size exceeds {cap // MB} MB for {category}.", {"total_bytes": [total]}
+            )
         now = self.sb.now()
         media_id = snowflake(int(now.timestamp() * 1000), int(self.sb.new_id("x:media", 7)))
         doc = {
-            "id": media_id, "media_key": f"{prefix}_{media_id}", "owner": ctx.tok["account_id"], "kind": kind,
-            "category": category, "media_type": media_type, "total_bytes": total, "segments": {}, "head": "",
-            "finalized_at": None, "expires_at": self.sb.now_ts() + EXPIRES[kind],
+            "id": media_id,
+            "media_key": f"{prefix}_{media_id}",
+            "owner": ctx.tok["account_id"],
+            "kind": kind,
+            "category": category,
+            "media_type": media_type,
+            "total_bytes": total,
+            "segments": {},
+            "head": "",
+            "finalized_at": None,
+            "expires_at": self.sb.now_ts() + EXPIRES[kind],
         }
         self.sb.store.put("x_media", media_id, doc)
         return doc
@@ -112,8 +129,10 @@ class XMedia:
     def _summary(self, doc: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {"id": doc["id"], "media_key": doc["media_key"]}
         if full:
-            out.update(size=sum(doc["segments"].values()) or doc["total_bytes"],
-                       expires_after_secs=max(0, int(doc["expires_at"] - self.sb.now_ts())))
+            out.update(
+                size=sum(doc["segments"].values()) or doc["total_bytes"],
+                expires_after_secs=max(0, int(doc["expires_at"] - self.sb.now_ts())),
+            )
             if doc["kind"] == "image":
                 out["image"] = {"image_type": doc.get("media_type") or "image/jpeg"}
         info = self.processing(doc)
@@ -126,14 +145,21 @@ class XMedia:
             return doc
         received = sum(doc["segments"].values())
         if received != doc["total_bytes"]:
-            raise invalid_request(f"File size mismatch: expected {doc['total_bytes']} bytes, received {received}.",
-                                  {"media_id": [doc["id"]]})
+            raise invalid_request(
+                f"File size mismatch: expected {doc['total_bytes']} bytes, received {received}.",
+                {"media_id": [doc["id"]]},
+            )
         kind, allowed, _, _ = CATEGORIES[doc["category"]]
         found = sniff(bytes.fromhex(doc["head"]))
         if found is None or found not in allowed:
-            raise invalid_request("InvalidMedia: the uploaded bytes are not a supported "
-                                  f"{'video' if kind == 'video' else 'image'} file.", {"media_id": [doc["id"]]})
-        doc = self.sb.store.update("x_media", doc["id"], finalized_at=self.sb.now_ts(), media_type=found) or doc
+            raise invalid_request(
+                "InvalidMedia: the uploaded bytes are not a supported "
+                f"{'video' if kind == 'video' else 'image'} file.",
+                {"media_id": [doc["id"]]},
+            )
+        doc = (
+            self.sb.store.update("x_media", doc["id"], finalized_at=self.sb.now_ts(), media_type=found) or doc
+        )
         return doc
 
     def _check_segment(self, doc: dict[str, Any], index: Any, media: Any) -> int:
@@ -142,7 +168,9 @@ class XMedia:
         try:
             idx = int(index)
         except (TypeError, ValueError) as exc:
-            raise invalid_request("segment_index must be an integer 0-999.", {"segment_index": [index]}) from exc
+            raise invalid_request(
+                "segment_index must be an integer 0-999.", {"segment_index": [index]}
+            ) from exc
         if not 0 <= idx <= 999:
             raise invalid_request("segment_index must be an integer 0-999.", {"segment_index": [index]})
         if not isinstance(media, UploadFile):
@@ -180,13 +208,18 @@ class XMedia:
         try:
             total = int(body.get("total_bytes"))
         except (TypeError, ValueError) as exc:
-            raise invalid_request("total_bytes is required.", {"total_bytes": [body.get("total_bytes")]}) from exc
+            raise invalid_request(
+                "total_bytes is required.", {"total_bytes": [body.get("total_bytes")]}
+            ) from exc
         media_type = body.get("media_type")
         if not media_type:
             raise invalid_request("media_type is required.", {"media_type": []})
         doc = self._new(ctx, _category(body.get("media_category"), media_type), media_type, total)
-        return {"id": doc["id"], "media_key": doc["media_key"],
-                "expires_after_secs": int(doc["expires_at"] - self.sb.now_ts())}
+        return {
+            "id": doc["id"],
+            "media_key": doc["media_key"],
+            "expires_after_secs": int(doc["expires_at"] - self.sb.now_ts()),
+        }
 
     async def append(self, request: Request, ctx: Ctx) -> Response:
         doc = self._owned(request.path_params["id"], ctx)

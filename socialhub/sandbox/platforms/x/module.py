@@ -95,22 +95,46 @@ class X(XOAuth, XTweets, XMedia, PlatformModule):
                 Route(f"{h}/oauth2/revoke", self.revoke, methods=["POST"]),
                 Route(f"{h}/tweets", self.api("POST /2/tweets", WRITE, self.create_tweet), methods=["POST"]),
                 Route(f"{h}/tweets", self.api("GET /2/tweets", READ, self.lookup_tweets), methods=["GET"]),
-                Route(f"{h}/tweets/{{id}}", self.api("GET /2/tweets/:id", READ, self.get_tweet), methods=["GET"]),
-                Route(f"{h}/tweets/{{id}}", self.api("DELETE /2/tweets/:id", WRITE, self.delete_tweet),
-                      methods=["DELETE"]),
+                Route(
+                    f"{h}/tweets/{{id}}", self.api("GET /2/tweets/:id", READ, self.get_tweet), methods=["GET"]
+                ),
+                Route(
+                    f"{h}/tweets/{{id}}",
+                    self.api("DELETE /2/tweets/:id", WRITE, self.delete_tweet),
+                    methods=["DELETE"],
+                ),
                 Route(f"{h}/users/me", self.api("GET /2/users/me", READ, self.users_me), methods=["GET"]),
-                Route(f"{h}/users/{{id}}/tweets", self.api("GET /2/users/:id/tweets", READ, self.user_tweets),
-                      methods=["GET"]),
-                Route(f"{h}/users/{{id}}", self.api("GET /2/users/:id", READ, self.get_user), methods=["GET"]),
-                Route(f"{h}/media/upload", self.api("POST /2/media/upload", MEDIA, self.upload_simple),
-                      methods=["POST"]),
-                Route(f"{h}/media/upload", self.api("GET /2/media/upload", MEDIA, self.status), methods=["GET"]),
-                Route(f"{h}/media/upload/initialize",
-                      self.api("POST /2/media/upload/initialize", MEDIA, self.initialize), methods=["POST"]),
-                Route(f"{h}/media/upload/{{id}}/append",
-                      self.api("POST /2/media/upload/:id/append", MEDIA, self.append), methods=["POST"]),
-                Route(f"{h}/media/upload/{{id}}/finalize",
-                      self.api("POST /2/media/upload/:id/finalize", MEDIA, self.finalize), methods=["POST"]),
+                Route(
+                    f"{h}/users/{{id}}/tweets",
+                    self.api("GET /2/users/:id/tweets", READ, self.user_tweets),
+                    methods=["GET"],
+                ),
+                Route(
+                    f"{h}/users/{{id}}", self.api("GET /2/users/:id", READ, self.get_user), methods=["GET"]
+                ),
+                Route(
+                    f"{h}/media/upload",
+                    self.api("POST /2/media/upload", MEDIA, self.upload_simple),
+                    methods=["POST"],
+                ),
+                Route(
+                    f"{h}/media/upload", self.api("GET /2/media/upload", MEDIA, self.status), methods=["GET"]
+                ),
+                Route(
+                    f"{h}/media/upload/initialize",
+                    self.api("POST /2/media/upload/initialize", MEDIA, self.initialize),
+                    methods=["POST"],
+                ),
+                Route(
+                    f"{h}/media/upload/{{id}}/append",
+                    self.api("POST /2/media/upload/:id/append", MEDIA, self.append),
+                    methods=["POST"],
+                ),
+                Route(
+                    f"{h}/media/upload/{{id}}/finalize",
+                    self.api("POST /2/media/upload/:id/finalize", MEDIA, self.finalize),
+                    methods=["POST"],
+                ),
                 Route(f"/{host}/{{rest:path}}", self.not_found_api, methods=ALL_METHODS),
             ]
         for host in WEB_HOSTS:
@@ -122,11 +146,16 @@ class X(XOAuth, XTweets, XMedia, PlatformModule):
 
     async def not_found_api(self, request: Request) -> Response:
         _, remaining, reset = self.sb.rate_peek("x:unknown-path", 900, WINDOW)
-        return json_response({"errors": [{"message": "Sorry, that page does not exist", "code": 34}]}, 404,
-                             headers=rate_headers("x-rate-limit", 900, remaining, reset))
+        return json_response(
+            {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]},
+            404,
+            headers=rate_headers("x-rate-limit", 900, remaining, reset),
+        )
 
     async def not_found_web(self, request: Request) -> Response:
-        return error_page(BRAND, COLOR, "Hmm...this page doesn't exist. Try searching for something else.", 404)
+        return error_page(
+            BRAND, COLOR, "Hmm...this page doesn't exist. Try searching for something else.", 404
+        )
 
     # --- faults --------------------------------------------------------------------------
     def render_fault(self, error: str, request: Request) -> Response:
@@ -142,27 +171,56 @@ class X(XOAuth, XTweets, XMedia, PlatformModule):
         if error in {"expired_token", "revoked_token"}:
             return problem_response(401, dict(UNAUTHORIZED))
         if error == "permission_denied":
-            return problem_response(403, {
-                "title": "Client Forbidden", "reason": "client-not-enrolled", "type": PROBLEMS + "client-forbidden",
-                "detail": "When authenticating requests to the X API v2 endpoints, you must use keys and tokens "
-                          "from an App that is attached to a Project.", "status": 403,
-            })
+            return problem_response(
+                403,
+                {
+                    "title": "Client Forbidden",
+                    "reason": "client-not-enrolled",
+                    "type": PROBLEMS + "client-forbidden",
+                    "detail": "When authenticating requests to the X API v2 endpoints, you must use keys and tokens "
+                    "from an App that is attached to a Project.",
+                    "status": 403,
+                },
+            )
         if error == "invalid_request":
-            return problem_response(400, {
-                "errors": [{"parameters": {}, "message": "Invalid request"}], "title": "Invalid Request",
-                "detail": "One or more parameters to your request was invalid.", "type": PROBLEMS + "invalid-request",
-            })
-        return problem_response(503, {"title": "Service Unavailable", "detail": "Service Unavailable",
-                                      "type": "about:blank", "status": 503})
+            return problem_response(
+                400,
+                {
+                    "errors": [{"parameters": {}, "message": "Invalid request"}],
+                    "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": PROBLEMS + "invalid-request",
+                },
+            )
+        return problem_response(
+            503,
+            {
+                "title": "Service Unavailable",
+                "detail": "Service Unavailable",
+                "type": "about:blank",
+                "status": 503,
+            },
+        )
 
     # --- seed ----------------------------------------------------------------------------
     def seed(self) -> None:
         now = self.sb.now()
-        for order, (uid, username, name, followers, growth, following, before, count, scale) in enumerate(USERS):
+        for order, (uid, username, name, followers, growth, following, before, count, scale) in enumerate(
+            USERS
+        ):
             self.sb.add_account(
-                PLATFORM, uid, order=order, username=username, display_name=name, followers_base=followers,
-                followers_per_day=growth, following=following, tweets_base=before, listed=followers // 150,
-                likes_given=before * 3, created_at=iso(now - timedelta(days=200)),
+                PLATFORM,
+                uid,
+                order=order,
+                username=username,
+                display_name=name,
+                followers_base=followers,
+                followers_per_day=growth,
+                following=following,
+                tweets_base=before,
+                listed=followers // 150,
+                likes_given=before * 3,
+                created_at=iso(now - timedelta(days=200)),
                 joined_at=iso(now - timedelta(days=900 + 300 * order)),
                 description=f"{name} on X (sandbox)",
                 profile_image_url=f"https://pbs.twimg.com/profile_images/{uid}/avatar_normal.jpg",
@@ -177,8 +235,19 @@ class X(XOAuth, XTweets, XMedia, PlatformModule):
             created = now - timedelta(days=90 * (i + 0.5) / count, minutes=rng.randint(0, 600))
             tweet_id = snowflake(int(created.timestamp() * 1000), rng.getrandbits(22))
             text = f"{LINES[i % len(LINES)]} (#{count - i})"
-            docs.append(self.sb.add_post(
-                PLATFORM, tweet_id, uid, created_at=created, count_publish=False, persist=False, views_scale=scale,
-                text=text, media_keys=[], reply_to=None, quote_id=None,
-            ))
+            docs.append(
+                self.sb.add_post(
+                    PLATFORM,
+                    tweet_id,
+                    uid,
+                    created_at=created,
+                    count_publish=False,
+                    persist=False,
+                    views_scale=scale,
+                    text=text,
+                    media_keys=[],
+                    reply_to=None,
+                    quote_id=None,
+                )
+            )
         self.sb.store.put_many("posts", ((f"{PLATFORM}:{d['id']}", d) for d in docs))

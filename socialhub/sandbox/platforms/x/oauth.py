@@ -40,7 +40,9 @@ class XOAuth:
             return error_page(BRAND, COLOR, fail + "The client_id is not valid.", 400)
         redirect_uri = params.get("redirect_uri", "")
         if not self.sb.redirect_allowed(app, redirect_uri):
-            return error_page(BRAND, COLOR, fail + "The redirect_uri does not match the App's callback URLs.", 400)
+            return error_page(
+                BRAND, COLOR, fail + "The redirect_uri does not match the App's callback URLs.", 400
+            )
         if params.get("response_type") != "code":
             return error_page(BRAND, COLOR, fail + "response_type must be code.", 400)
         scopes = [s for s in params.get("scope", "").split() if s]
@@ -54,8 +56,13 @@ class XOAuth:
         if request.method == "GET":
             hidden = {k: v for k, v in request.query_params.items() if k not in {"account_id", "decision"}}
             return consent_page(
-                brand=BRAND, color=COLOR, app_name=str(app.get("name", "An app")), accounts=self.sb.accounts(PLATFORM),
-                scopes=scopes, hidden=hidden, action=request.url.path,
+                brand=BRAND,
+                color=COLOR,
+                app_name=str(app.get("name", "An app")),
+                accounts=self.sb.accounts(PLATFORM),
+                scopes=scopes,
+                hidden=hidden,
+                action=request.url.path,
             )
         if params.get("decision") != "approve":
             return redirect_with(redirect_uri, {"error": "access_denied", "state": params["state"]})
@@ -63,8 +70,13 @@ class XOAuth:
         if self.sb.account(PLATFORM, account_id) is None:
             return error_page(BRAND, COLOR, "Choose an account to continue.", 400)
         code = self.sb.issue_code(
-            PLATFORM, client_id=app["client_id"], redirect_uri=redirect_uri, account_id=account_id, scopes=scopes,
-            code_challenge=params["code_challenge"], code_challenge_method=method,
+            PLATFORM,
+            client_id=app["client_id"],
+            redirect_uri=redirect_uri,
+            account_id=account_id,
+            scopes=scopes,
+            code_challenge=params["code_challenge"],
+            code_challenge_method=method,
         )
         return redirect_with(redirect_uri, {"state": params["state"], "code": code})
 
@@ -94,12 +106,18 @@ class XOAuth:
                     return oauth_error("invalid_request", f"Missing required parameter [{name}].")
             try:
                 code = self.sb.consume_code(
-                    PLATFORM, form["code"], client_id=app["client_id"], redirect_uri=form["redirect_uri"],
-                    code_verifier=form["code_verifier"], pkce_required=True,
+                    PLATFORM,
+                    form["code"],
+                    client_id=app["client_id"],
+                    redirect_uri=form["redirect_uri"],
+                    code_verifier=form["code_verifier"],
+                    pkce_required=True,
                 )
             except OAuthError:
                 return oauth_error("invalid_request", "Value passed for the authorization code was invalid.")
-            return json_response(self.issue_tokens(app, code["account_id"], code["scopes"], code=form["code"]))
+            return json_response(
+                self.issue_tokens(app, code["account_id"], code["scopes"], code=form["code"])
+            )
         if grant_type == "refresh_token":
             value = form.get("refresh_token")
             if not value:
@@ -115,26 +133,47 @@ class XOAuth:
             return json_response(
                 self.issue_tokens(app, old["account_id"], old["scopes"], grant=old["extra"].get("grant"))
             )
-        return oauth_error("unsupported_grant_type", "grant_type must be authorization_code or refresh_token.")
+        return oauth_error(
+            "unsupported_grant_type", "grant_type must be authorization_code or refresh_token."
+        )
 
     def issue_tokens(
-        self, app: dict[str, Any], account_id: str, scopes: list[str], *, code: str | None = None,
+        self,
+        app: dict[str, Any],
+        account_id: str,
+        scopes: list[str],
+        *,
+        code: str | None = None,
         grant: str | None = None,
     ) -> dict[str, Any]:
         """The token response body; refresh_token only with offline.access."""
         grant = grant or secrets.token_hex(8)
         life = int(self.sb.config("x.access_token_seconds"))
         access = self.sb.issue_token(
-            PLATFORM, client_id=app["client_id"], account_id=account_id, scopes=scopes, lifetime=life,
-            code=code, extra={"grant": grant},
+            PLATFORM,
+            client_id=app["client_id"],
+            account_id=account_id,
+            scopes=scopes,
+            lifetime=life,
+            code=code,
+            extra={"grant": grant},
         )
         body: dict[str, Any] = {
-            "token_type": "bearer", "expires_in": life, "access_token": access["value"], "scope": " ".join(scopes),
+            "token_type": "bearer",
+            "expires_in": life,
+            "access_token": access["value"],
+            "scope": " ".join(scopes),
         }
         if "offline.access" in scopes:
             refresh = self.sb.issue_token(
-                PLATFORM, client_id=app["client_id"], account_id=account_id, scopes=scopes, kind="refresh",
-                lifetime=None, code=code, extra={"grant": grant},
+                PLATFORM,
+                client_id=app["client_id"],
+                account_id=account_id,
+                scopes=scopes,
+                kind="refresh",
+                lifetime=None,
+                code=code,
+                extra={"grant": grant},
             )
             body["refresh_token"] = refresh["value"]
         return body

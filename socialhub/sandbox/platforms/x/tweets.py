@@ -28,14 +28,45 @@ from socialhub.sandbox.platforms.x.common import (
 )
 
 TWEET_FIELDS = {
-    "attachments", "author_id", "context_annotations", "conversation_id", "created_at", "edit_controls",
-    "edit_history_tweet_ids", "entities", "geo", "id", "in_reply_to_user_id", "lang", "non_public_metrics",
-    "organic_metrics", "possibly_sensitive", "public_metrics", "referenced_tweets", "reply_settings", "source",
-    "text", "withheld", "note_tweet",
+    "attachments",
+    "author_id",
+    "context_annotations",
+    "conversation_id",
+    "created_at",
+    "edit_controls",
+    "edit_history_tweet_ids",
+    "entities",
+    "geo",
+    "id",
+    "in_reply_to_user_id",
+    "lang",
+    "non_public_metrics",
+    "organic_metrics",
+    "possibly_sensitive",
+    "public_metrics",
+    "referenced_tweets",
+    "reply_settings",
+    "source",
+    "text",
+    "withheld",
+    "note_tweet",
 }
 USER_FIELDS = {
-    "created_at", "description", "entities", "id", "location", "name", "pinned_tweet_id", "profile_image_url",
-    "protected", "public_metrics", "url", "username", "verified", "verified_type", "withheld",
+    "created_at",
+    "description",
+    "entities",
+    "id",
+    "location",
+    "name",
+    "pinned_tweet_id",
+    "profile_image_url",
+    "protected",
+    "public_metrics",
+    "url",
+    "username",
+    "verified",
+    "verified_type",
+    "withheld",
 }
 
 
@@ -82,8 +113,14 @@ class XTweets:
             return None
         return doc
 
-    def tweet_json(self, doc: dict[str, Any], fields: set[str], viewer: str, errors: list[dict[str, Any]]) -> dict:
-        out: dict[str, Any] = {"id": doc["id"], "text": doc.get("text", ""), "edit_history_tweet_ids": [doc["id"]]}
+    def tweet_json(
+        self, doc: dict[str, Any], fields: set[str], viewer: str, errors: list[dict[str, Any]]
+    ) -> dict:
+        out: dict[str, Any] = {
+            "id": doc["id"],
+            "text": doc.get("text", ""),
+            "edit_history_tweet_ids": [doc["id"]],
+        }
         if "created_at" in fields:
             out["created_at"] = x_time(doc["created_at"])
         if "author_id" in fields:
@@ -102,29 +139,48 @@ class XTweets:
         m = self.sb.metrics(doc)
         retweets = int(m["shares"] * 0.75)
         if "public_metrics" in fields:
-            public = {"retweet_count": retweets, "reply_count": m["comments"], "like_count": m["likes"],
-                      "quote_count": m["shares"] - retweets, "bookmark_count": m["saves"]}
+            public = {
+                "retweet_count": retweets,
+                "reply_count": m["comments"],
+                "like_count": m["likes"],
+                "quote_count": m["shares"] - retweets,
+                "bookmark_count": m["saves"],
+            }
             if self.sb.config("x.public_impressions"):
                 public["impression_count"] = m["views"]
             out["public_metrics"] = public
         if "non_public_metrics" in fields or "organic_metrics" in fields:
             if doc["account_id"] == viewer:
-                private = {"impression_count": m["views"], "url_link_clicks": m["views"] // 80,
-                           "user_profile_clicks": m["views"] // 120}
+                private = {
+                    "impression_count": m["views"],
+                    "url_link_clicks": m["views"] // 80,
+                    "user_profile_clicks": m["views"] // 120,
+                }
                 for name in {"non_public_metrics", "organic_metrics"} & fields:
                     out[name] = dict(private)
             else:
                 for name in sorted({"non_public_metrics", "organic_metrics"} & fields):
-                    errors.append({
-                        "value": doc["id"], "detail": f"Sorry, you are not authorized to access '{name}' on a Tweet.",
-                        "title": "Field Authorization Error", "resource_type": "tweet", "parameter": "tweet.fields",
-                        "field": name, "resource_id": doc["id"], "section": "data",
-                        "type": PROBLEMS + "not-authorized-for-field",
-                    })
+                    errors.append(
+                        {
+                            "value": doc["id"],
+                            "detail": f"Sorry, you are not authorized to access '{name}' on a Tweet.",
+                            "title": "Field Authorization Error",
+                            "resource_type": "tweet",
+                            "parameter": "tweet.fields",
+                            "field": name,
+                            "resource_id": doc["id"],
+                            "section": "data",
+                            "type": PROBLEMS + "not-authorized-for-field",
+                        }
+                    )
         return out
 
     def user_json(self, account: dict[str, Any], fields: set[str]) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": account["id"], "name": account["display_name"], "username": account["username"]}
+        out: dict[str, Any] = {
+            "id": account["id"],
+            "name": account["display_name"],
+            "username": account["username"],
+        }
         if "profile_image_url" in fields:
             out["profile_image_url"] = account.get("profile_image_url")
         if "created_at" in fields:
@@ -138,9 +194,11 @@ class XTweets:
         if "public_metrics" in fields:
             tweets = self.sb.posts(PLATFORM, account["id"])
             out["public_metrics"] = {
-                "followers_count": self.sb.followers(account), "following_count": account.get("following", 0),
+                "followers_count": self.sb.followers(account),
+                "following_count": account.get("following", 0),
                 "tweet_count": account.get("tweets_base", 0) + len(tweets),
-                "listed_count": account.get("listed", 0), "like_count": account.get("likes_given", 0),
+                "listed_count": account.get("listed", 0),
+                "like_count": account.get("likes_given", 0),
                 "media_count": sum(1 for t in tweets if t.get("media_keys")),
             }
         return out
@@ -158,18 +216,28 @@ class XTweets:
         media = body.get("media") or {}
         if text is not None and not isinstance(text, str):
             raise invalid_request("$.text: must be a string", {"text": [text]})
-        if not text and not media.get("media_ids") and not body.get("quote_tweet_id") and not body.get("poll"):
-            raise invalid_request("Post text is required when no media, poll or quote is given.", {"text": [text]})
+        if (
+            not text
+            and not media.get("media_ids")
+            and not body.get("quote_tweet_id")
+            and not body.get("poll")
+        ):
+            raise invalid_request(
+                "Post text is required when no media, poll or quote is given.", {"text": [text]}
+            )
         if text and weighted_length(text) > MAX_WEIGHTED:
             raise invalid_request(
                 f"Your Tweet text is too long: {weighted_length(text)} weighted characters, the limit is "
-                f"{MAX_WEIGHTED}.", {"text": [text]},
+                f"{MAX_WEIGHTED}.",
+                {"text": [text]},
             )
         me = ctx.tok["account_id"]
         media_keys = self._check_media(media.get("media_ids"), me) if media else []
         reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         if reply_to is not None and self.tweet(str(reply_to)) is None:
-            raise invalid_request("The Tweet you are replying to does not exist.", {"reply.in_reply_to_tweet_id": [reply_to]})
+            raise invalid_request(
+                "The Tweet you are replying to does not exist.", {"reply.in_reply_to_tweet_id": [reply_to]}
+            )
         quote = body.get("quote_tweet_id")
         if quote is not None and self.tweet(str(quote)) is None:
             raise invalid_request("The quoted Tweet does not exist.", {"quote_tweet_id": [quote]})
@@ -179,18 +247,30 @@ class XTweets:
                 if parse_iso(doc["created_at"]) < horizon:
                     break
                 if doc.get("text", "").strip() == text.strip():
-                    raise problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+                    raise problem(
+                        403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
+                    )
         now = self.sb.now()
         tweet_id = snowflake(int(now.timestamp() * 1000), int(self.sb.new_id("x:tweet", 7)))
         self.sb.add_post(
-            PLATFORM, tweet_id, me, created_at=now, text=text or "", media_keys=media_keys,
-            reply_to=str(reply_to) if reply_to else None, quote_id=str(quote) if quote else None,
+            PLATFORM,
+            tweet_id,
+            me,
+            created_at=now,
+            text=text or "",
+            media_keys=media_keys,
+            reply_to=str(reply_to) if reply_to else None,
+            quote_id=str(quote) if quote else None,
         )
-        return json_response({"data": {"id": tweet_id, "text": text or "", "edit_history_tweet_ids": [tweet_id]}}, 201)
+        return json_response(
+            {"data": {"id": tweet_id, "text": text or "", "edit_history_tweet_ids": [tweet_id]}}, 201
+        )
 
     def _check_media(self, media_ids: Any, me: str) -> list[str]:
         if not isinstance(media_ids, list) or not 1 <= len(media_ids) <= 4:
-            raise invalid_request("media.media_ids must hold 1 to 4 media ids.", {"media.media_ids": [media_ids]})
+            raise invalid_request(
+                "media.media_ids must hold 1 to 4 media ids.", {"media.media_ids": [media_ids]}
+            )
         docs = [self.usable_media(str(mid), me) for mid in media_ids]  # type: ignore[attr-defined]
         kinds = [d["kind"] if d else None for d in docs]
         if None in kinds or (len(docs) > 1 and any(k != "image" for k in kinds)):
@@ -204,8 +284,12 @@ class XTweets:
             err = not_found_error(tweet_id, "tweet", "id")
             raise problem(404, "Not Found Error", err["detail"], "resource-not-found")
         if doc["account_id"] != ctx.tok["account_id"]:
-            raise problem(403, "Forbidden", "You are not allowed to delete a Tweet that is not yours.",
-                          "not-authorized-for-resource")
+            raise problem(
+                403,
+                "Forbidden",
+                "You are not allowed to delete a Tweet that is not yours.",
+                "not-authorized-for-resource",
+            )
         self.sb.update_post(PLATFORM, tweet_id, deleted=True)
         return json_response({"data": {"deleted": True}})
 
@@ -219,8 +303,9 @@ class XTweets:
             )
         bad = [i for i in ids if not i.isdigit() or len(i) > 19]
         if bad:
-            raise invalid_request(f"The `ids` query parameter value [{bad[0]}] does not match ^[0-9]{{1,19}}$",
-                                  {"ids": [raw]})
+            raise invalid_request(
+                f"The `ids` query parameter value [{bad[0]}] does not match ^[0-9]{{1,19}}$", {"ids": [raw]}
+            )
         fields = _fields(request, "tweet.fields", TWEET_FIELDS)
         data, errors = [], []
         for tweet_id in ids:
@@ -239,8 +324,10 @@ class XTweets:
     async def get_tweet(self, request: Request, ctx: Ctx) -> Response:
         tweet_id = request.path_params["id"]
         if not tweet_id.isdigit():
-            raise invalid_request(f"The `id` query parameter value [{tweet_id}] does not match ^[0-9]{{1,19}}$",
-                                  {"id": [tweet_id]})
+            raise invalid_request(
+                f"The `id` query parameter value [{tweet_id}] does not match ^[0-9]{{1,19}}$",
+                {"id": [tweet_id]},
+            )
         fields = _fields(request, "tweet.fields", TWEET_FIELDS)
         doc = self.tweet(tweet_id)
         if doc is None:
@@ -271,7 +358,9 @@ class XTweets:
         try:
             max_results = int(q.get("max_results", 10))
         except ValueError as exc:
-            raise invalid_request("max_results must be a number", {"max_results": [q.get("max_results")]}) from exc
+            raise invalid_request(
+                "max_results must be a number", {"max_results": [q.get("max_results")]}
+            ) from exc
         if not 5 <= max_results <= 100:
             raise invalid_request(
                 f"The `max_results` query parameter value [{max_results}] is not between 5 and 100",
@@ -281,10 +370,12 @@ class XTweets:
         if self.sb.account(PLATFORM, user_id) is None:
             return json_response({"errors": [not_found_error(user_id, "user", "id")]})
         docs = sorted(self.sb.posts(PLATFORM, user_id), key=lambda d: int(d["id"]), reverse=True)
-        for name, keep in (("since_id", lambda d, v: int(d["id"]) > int(v)),
-                           ("until_id", lambda d, v: int(d["id"]) < int(v)),
-                           ("start_time", lambda d, v: parse_iso(d["created_at"]) >= parse_iso(v)),
-                           ("end_time", lambda d, v: parse_iso(d["created_at"]) <= parse_iso(v))):
+        for name, keep in (
+            ("since_id", lambda d, v: int(d["id"]) > int(v)),
+            ("until_id", lambda d, v: int(d["id"]) < int(v)),
+            ("start_time", lambda d, v: parse_iso(d["created_at"]) >= parse_iso(v)),
+            ("end_time", lambda d, v: parse_iso(d["created_at"]) <= parse_iso(v)),
+        ):
             if q.get(name):
                 try:
                     docs = [d for d in docs if keep(d, q[name])]
@@ -294,8 +385,9 @@ class XTweets:
         if token:
             parsed = _untoken(token)
             if parsed is None:
-                raise invalid_request("The `pagination_token` query parameter value is not valid",
-                                      {"pagination_token": [token]})
+                raise invalid_request(
+                    "The `pagination_token` query parameter value is not valid", {"pagination_token": [token]}
+                )
             kind, boundary = parsed
             if kind == "n":
                 page = [d for d in docs if int(d["id"]) < boundary][:max_results]
