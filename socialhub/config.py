@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     )
     linkedin_client_id: str | None = Field(None, validation_alias=_env("LINKEDIN_CLIENT_ID"))
     linkedin_client_secret: str | None = Field(None, validation_alias=_env("LINKEDIN_CLIENT_SECRET"))
+    # r_member_postAnalytics needs LinkedIn's Community Management product; an app without it
+    # turns this off to connect at all (metrics then say why views and reach are missing).
+    linkedin_post_analytics: bool = Field(True, validation_alias=_env("SOCIALHUB_LINKEDIN_POST_ANALYTICS"))
     x_client_id: str | None = Field(None, validation_alias=_env("X_CLIENT_ID"))
     x_client_secret: str | None = Field(None, validation_alias=_env("X_CLIENT_SECRET"))
 

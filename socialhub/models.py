@@ -126,6 +126,9 @@ class OAuthState(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+    # A login that manages several accounts (Meta) waits here, encrypted, until the creator
+    # picks which of them to connect; cleared when they do.
+    pending_accounts_enc: str | None = Field(default=None, sa_column=Column(Text))
 
 
 # --- content -----------------------------------------------------------------------------

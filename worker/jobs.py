@@ -21,6 +21,6 @@ def ping(value: Any) -> dict[str, Any]:
 @audited("refresh_tokens")
 def refresh_tokens() -> dict[str, int]:
     """Refresh every token that expires soon; mark what cannot be refreshed."""
-    from socialhub.services import connections
+    from socialhub.services import access
 
-    return connections.refresh_expiring_tokens()
+    return access.refresh_expiring_tokens()

@@ -7,7 +7,13 @@ import reflex as rx
 
 from socialhub.components.shell import template
 from socialhub.components.ui import error_callout, loading_screen, page_header, status_badge
-from socialhub.state.connections import ConnectionCard, ConnectionsState, OAuthCallbackState, PlatformGroup
+from socialhub.state.connections import (
+    ChoiceCard,
+    ConnectionCard,
+    ConnectionsState,
+    OAuthCallbackState,
+    PlatformGroup,
+)
 
 # Lucide ships no brand logos; each platform gets a plain symbol and its colour.
 PLATFORM_ICONS = (
@@ -52,7 +58,7 @@ def _disconnect_dialog(card: ConnectionCard) -> rx.Component:
             ),
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Disconnect @", card.username, "?"),
+            rx.alert_dialog.title("Disconnect ", card.account_label, "?"),
             rx.alert_dialog.description(
                 "SocialHub revokes its access at the platform where the platform allows it and deletes "
                 "the stored tokens. You can connect the account again at any time.",
@@ -84,7 +90,7 @@ def _account_row(card: ConnectionCard) -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.text(
-                    "@", card.username, " · ", card.followers, " followers", size="1", color_scheme="gray"
+                    card.account_label, " · ", card.followers, " followers", size="1", color_scheme="gray"
                 ),
                 rx.text(card.expires_text, " · synced ", card.last_sync_text, size="1", color_scheme="gray"),
                 spacing="1",
@@ -196,6 +202,62 @@ def _notice() -> rx.Component:
     )
 
 
+def _choice_row(choice: ChoiceCard) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(
+            rx.checkbox(
+                checked=ConnectionsState.chosen.contains(choice.account_id),
+                on_change=lambda checked: ConnectionsState.toggle_choice(choice.account_id, checked),
+            ),
+            rx.avatar(src=choice.avatar_url, fallback=choice.name[:2].upper(), size="2", radius="full"),
+            rx.vstack(
+                rx.text(choice.name, weight="bold", size="2"),
+                rx.text(choice.detail, size="1", color_scheme="gray"),
+                spacing="0",
+            ),
+            align="center",
+            spacing="3",
+        ),
+        padding="8px",
+        border_radius="var(--radius-3)",
+        border=f"1px solid {rx.color('gray', 5)}",
+        cursor="pointer",
+        width="100%",
+    )
+
+
+def _choice_dialog() -> rx.Component:
+    """After a login that manages several Pages or Instagram accounts: pick which to connect."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Choose ", ConnectionsState.choice_platform, " accounts to connect"),
+            rx.dialog.description(
+                "This login manages several accounts. SocialHub connects only the ones you tick.",
+                size="2",
+                margin_bottom="3",
+            ),
+            rx.vstack(rx.foreach(ConnectionsState.choices, _choice_row), spacing="2", width="100%"),
+            rx.hstack(
+                rx.button(
+                    "Cancel", variant="soft", color_scheme="gray", on_click=ConnectionsState.cancel_choice
+                ),
+                rx.button(
+                    "Connect ",
+                    ConnectionsState.chosen.length(),
+                    " selected",
+                    on_click=ConnectionsState.confirm_choice,
+                    disabled=ConnectionsState.chosen.length() == 0,
+                    loading=ConnectionsState.busy_platform == "choice",
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+            ),
+        ),
+        open=ConnectionsState.choosing,
+    )
+
+
 @template(route="/connections", title="Connections", on_load=ConnectionsState.load)
 def connections() -> rx.Component:
     return rx.vstack(
@@ -205,6 +267,7 @@ def connections() -> rx.Component:
         ),
         _notice(),
         error_callout(ConnectionsState.error_message),
+        _choice_dialog(),
         rx.cond(
             ConnectionsState.loading & (ConnectionsState.groups.length() == 0),
             loading_screen("Loading your connections…"),

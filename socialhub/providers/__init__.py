@@ -48,7 +48,7 @@ def get_provider(
         base_url=base_url,
         timeout=settings.http_timeout_seconds,
         quota_sink=quota_sink,
-        **kwargs,
+        **{**cls.options(settings), **kwargs},
     )
 
 

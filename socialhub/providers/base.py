@@ -16,7 +16,8 @@ import json
 import logging
 import warnings
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -42,6 +43,7 @@ from socialhub.providers.errors import (  # noqa: F401, E402
     ProviderError,
     RateLimited,
     RefreshUnavailable,
+    StepPending,
     TransientError,
 )
 from socialhub.providers.types import (  # noqa: F401, E402
@@ -65,6 +67,29 @@ from socialhub.providers.types import (  # noqa: F401, E402
 )
 
 log = logging.getLogger(__name__)
+
+
+def retry_after(headers: httpx.Headers) -> datetime | None:
+    """RFC 9110 Retry-After: delay seconds or an HTTP date."""
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return utcnow() + timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _raise_for_server_trouble(resp: httpx.Response) -> httpx.Response:
+    """A token endpoint's 5xx or 429 is the platform's trouble, not a verdict on the grant:
+    raise it as an HTTP error (mapped by classify_error, so transient or rate-limited) before
+    authlib reads the body as an OAuth error such as invalid_grant."""
+    if resp.status_code >= 500 or resp.status_code == 429:
+        resp.raise_for_status()
+    return resp
 
 
 # --- the provider base ----------------------------------------------------------------------
@@ -92,6 +117,8 @@ class Provider:
     LIMITS: ClassVar[ContentLimits] = ContentLimits(caption_max=2200)
     # Meta renews long-lived tokens by exchanging them; no refresh token is involved.
     RENEWS_WITHOUT_REFRESH_TOKEN: ClassVar[bool] = False
+    # Whether accounts have an @handle (LinkedIn members have only a name).
+    HAS_HANDLES: ClassVar[bool] = True
     # Refresh this long before expiry (the refresh job uses it).
     REFRESH_MARGIN: ClassVar[timedelta] = timedelta(hours=1)
 
@@ -104,7 +131,9 @@ class Provider:
         timeout: float = 20.0,
         quota_sink: QuotaSink | None = None,
         transport: httpx.BaseTransport | None = None,
+        scopes: tuple[str, ...] | None = None,
     ) -> None:
+        self.scopes = tuple(scopes) if scopes is not None else self.SCOPES
         self.client_id = client_id
         self.client_secret = client_secret
         self.base_url = base_url.rstrip("/") if base_url else None  # None: real hosts
@@ -115,6 +144,11 @@ class Provider:
 
     def close(self) -> None:
         self.http.close()
+
+    @classmethod
+    def options(cls, settings: Any) -> dict[str, Any]:
+        """Constructor options a platform takes from the settings (none by default)."""
+        return {}
 
     # --- addressing -------------------------------------------------------------------
     @property
@@ -132,13 +166,15 @@ class Provider:
             client_id=self.client_id,
             client_secret=self.client_secret,
             token_endpoint_auth_method=self.TOKEN_AUTH_METHOD,
-            scope=self.SCOPE_SEPARATOR.join(self.SCOPES),
+            scope=self.SCOPE_SEPARATOR.join(self.scopes),
             redirect_uri=redirect_uri,
             code_challenge_method="S256" if self.USE_PKCE else None,
             timeout=self.timeout,
             transport=self._transport,
             **kwargs,
         )
+        for hook in ("access_token_response", "refresh_token_response"):
+            client.register_compliance_hook(hook, _raise_for_server_trouble)
         self.configure_oauth_client(client)
         return client
 
@@ -299,7 +335,10 @@ class Provider:
             log.warning("could not read %s quota headers", self.platform, exc_info=True)
             return
         for reading in readings:
-            self.quota_sink(self.platform, reading)
+            try:
+                self.quota_sink(self.platform, reading)
+            except Exception:  # recording use must never make a good call look failed
+                log.warning("could not record a %s quota reading", self.platform, exc_info=True)
 
     # --- per-platform hooks ----------------------------------------------------------------
     def classify_error(self, resp: httpx.Response) -> ProviderError:
@@ -319,7 +358,10 @@ class Provider:
             return NotFound(f"{self.label} could not find that item.", platform=self.platform, status=status)
         if status == 429:
             return RateLimited(
-                f"{self.label} rate limit reached; will retry later.", platform=self.platform, status=status
+                f"{self.label} rate limit reached; will retry later.",
+                platform=self.platform,
+                status=status,
+                retry_at=retry_after(resp.headers),
             )
         if status >= 500:
             return TransientError(

@@ -52,7 +52,14 @@ class PermissionMissing(ProviderError):
 
 
 class RateLimited(ProviderError):
+    """The platform asks us to wait (`retry_at`). `app_wide` when the limit is the whole app's
+    (YouTube's project quota) rather than one account's."""
+
     kind = "rate_limited"
+
+    def __init__(self, message: str, *, app_wide: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.app_wide = app_wide
 
 
 class TransientError(ProviderError):
@@ -65,6 +72,14 @@ class InvalidRequest(ProviderError):
 
 class NotFound(InvalidRequest):
     kind = "not_found"
+
+
+class StepPending(ProviderError):
+    """Not an error: a publishing step must wait on the platform (a container still processing,
+    a video still in review). The caller saves the steps and comes back at `retry_at`; no
+    worker sleeps in a loop. The steps dict passed to publish already holds what was done."""
+
+    kind = "pending"
 
 
 class InvalidPostUrl(ValueError):

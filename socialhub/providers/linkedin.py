@@ -76,7 +76,13 @@ class LinkedInProvider(Provider):
     TOKEN_PATH = "/oauth/v2/accessToken"
     REVOKE_HOST = WWW
     REVOKE_PATH = "/oauth/v2/revoke"
-    SCOPES = ("openid", "profile", "email", "w_member_social", "r_member_postAnalytics")
+    HAS_HANDLES = False
+    ANALYTICS_SCOPE: ClassVar[str] = "r_member_postAnalytics"
+    SCOPES = ("openid", "profile", "email", "w_member_social", ANALYTICS_SCOPE)
+    NO_ANALYTICS = (
+        "LinkedIn gives views, reach and reshares only to apps with the r_member_postAnalytics "
+        "permission (Community Management API); this SocialHub has it turned off or not granted."
+    )
     TOKEN_AUTH_METHOD = "client_secret_post"
     MAX_IDS_PER_CALL = 20
     REFRESH_MARGIN = timedelta(days=7)
@@ -94,6 +100,12 @@ class LinkedInProvider(Provider):
         min_video_seconds=3,
         max_video_seconds=30 * 60,
     )
+
+    @classmethod
+    def options(cls, settings: Any) -> dict[str, Any]:
+        if settings.linkedin_post_analytics:
+            return {}
+        return {"scopes": tuple(s for s in cls.SCOPES if s != cls.ANALYTICS_SCOPE)}
 
     # --- transport ------------------------------------------------------------------------
     def headers(self, creds: Credentials, **extra: str) -> dict[str, str]:
@@ -265,10 +277,11 @@ class LinkedInProvider(Provider):
                     likes=social.get("likesSummary", {}).get("totalLikes"),
                     comments=social.get("commentsSummary", {}).get("aggregatedTotalComments"),
                 )
-        analytics = True
+        analytics = self.ANALYTICS_SCOPE in self.scopes
         for post_id, metrics in out.items():
             if not analytics:
-                break
+                metrics.extra["unavailable"] = self.NO_ANALYTICS
+                continue
             for query_type, attr in (
                 ("IMPRESSION", "views"),
                 ("MEMBERS_REACHED", "reach"),
@@ -277,7 +290,8 @@ class LinkedInProvider(Provider):
                 try:
                     setattr(metrics, attr, self._analytics(creds, self._as_urn(post_id), query_type))
                 except PermissionMissing:
-                    analytics = False  # no r_member_postAnalytics: likes and comments only
+                    analytics = False  # not granted: likes and comments only
+                    metrics.extra["unavailable"] = self.NO_ANALYTICS
                     break
         return out
 

@@ -185,9 +185,11 @@ class XProvider(Provider):
         with self.oauth_client() as client:
             for token, hint in ((creds.refresh_token, "refresh_token"), (creds.access_token, "access_token")):
                 if token:
-                    self._oauth_call(
+                    resp = self._oauth_call(
                         lambda t=token, h=hint: client.revoke_token(url, token=t, token_type_hint=h)
                     )
+                    if resp.status_code >= 400:  # authlib hands the response back as it came
+                        raise self.classify_error(resp)
         return True
 
     def classify_oauth_error(self, error: str, description: str) -> ProviderError:

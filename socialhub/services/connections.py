@@ -1,16 +1,21 @@
-"""Connecting platform accounts: OAuth start and callback, listing, disconnecting,
-token refresh, and noticing expired or revoked access on use.
+"""Connecting platform accounts: OAuth start and callback, choosing among several accounts
+of one login, listing and disconnecting.
 
-Tokens are decrypted only inside this module and the provider call that needs them.
+`start_connect` and `list_connections` are services: they take the caller's session and
+never commit it. `finish_connect`, `choose_accounts`, `disconnect` and `sync_account` talk to a
+platform, so they are operations: they take ids and open their own short transactions around
+the platform call (see services/access.py). Tokens are decrypted only in services and the
+provider call that needs them; results are typed, the pages put them into words.
 """
 
 from __future__ import annotations
 
+import enum
+import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -18,23 +23,21 @@ from sqlmodel import Session, select
 from socialhub import security
 from socialhub.config import PLATFORM_LABELS, PLATFORMS, Settings, get_settings
 from socialhub.db import session_scope
-from socialhub.models import AccountSnapshot, Connection, ConnectionStatus, OAuthState, SyncError, utcnow
-from socialhub.providers import get_provider
+from socialhub.models import AccountSnapshot, Connection, ConnectionStatus, OAuthState, utcnow
 from socialhub.providers.base import (
     AccountInfo,
     AuthExpired,
     AuthRevoked,
     ConnectedAccount,
-    Credentials,
-    Provider,
     ProviderError,
-    RefreshUnavailable,
     TokenSet,
 )
-from socialhub.services import quotas
+from socialhub.services import access, rate_gate
+from socialhub.services.access import NotYours, apply_tokens, credentials
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+
+__all__ = ["NotYours", "credentials"]  # re-exported: pages and tests import them from here
 
 # Shown as "expiring soon" when access ends within this and no refresh is possible.
 EXPIRING_WINDOW = timedelta(days=7)
@@ -42,10 +45,6 @@ EXPIRING_WINDOW = timedelta(days=7)
 
 class ConnectError(Exception):
     """The connect flow ended without a connection; the message is for the creator."""
-
-
-class NotYours(LookupError):
-    """The connection does not exist or belongs to someone else (same answer for both)."""
 
 
 # --- views the UI may show (no tokens) ------------------------------------------------------
@@ -119,6 +118,10 @@ def list_connections(session: Session, *, user_id: int) -> list[ConnectionView]:
     return [to_view(c) for c in rows]
 
 
+def get_view(session: Session, *, user_id: int, connection_id: int) -> ConnectionView:
+    return to_view(get_owned(session, user_id=user_id, connection_id=connection_id))
+
+
 def get_owned(session: Session, *, user_id: int, connection_id: int) -> Connection:
     conn = session.get(Connection, connection_id)
     if conn is None or conn.user_id != user_id:
@@ -134,12 +137,6 @@ def callback_url(platform: str, settings: Settings | None = None) -> str:
     return f"{settings.base_url}/oauth/{platform}/callback"
 
 
-def provider_for(
-    platform: str, *, connection_id: int | None = None, settings: Settings | None = None
-) -> Provider:
-    return get_provider(platform, settings, quota_sink=quotas.sink(connection_id))
-
-
 def start_connect(
     session: Session,
     *,
@@ -148,13 +145,14 @@ def start_connect(
     reconnect_connection_id: int | None = None,
     settings: Settings | None = None,
 ) -> str:
-    """Create a single-use OAuth state for this user and return the platform's authorize URL."""
+    """Create a single-use OAuth state for this user and return the platform's authorize URL.
+    A service: it adds the state to the caller's session, which the caller commits."""
     settings = settings or get_settings()
     if platform not in PLATFORMS:
         raise ConnectError(f"Unknown platform {platform!r}.")
     if reconnect_connection_id is not None:
         get_owned(session, user_id=user_id, connection_id=reconnect_connection_id)
-    provider = provider_for(platform, settings=settings)
+    provider = access.provider_for(platform)
     state = security.new_oauth_state()
     verifier = security.new_code_verifier() if provider.USE_PKCE else None
     redirect_uri = callback_url(platform, settings)
@@ -169,40 +167,71 @@ def start_connect(
             expires_at=utcnow() + timedelta(minutes=settings.oauth_state_ttl_minutes),
         )
     )
-    session.commit()
+    session.flush()
     try:
         return provider.authorization_url(state=state, redirect_uri=redirect_uri, code_verifier=verifier)
     finally:
         provider.close()
 
 
-def _claim_state(session: Session, *, user_id: int, platform: str, state: str) -> OAuthState:
-    """Burn the state (exactly once) after checking it belongs to this user and flow."""
-    row = session.exec(
-        select(OAuthState).where(OAuthState.state_hash == security.token_digest(state or ""))
-    ).first()
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    redirect_uri: str
+    code_verifier: str | None
+
+
+def _claim_state(*, user_id: int, platform: str, state: str) -> _Claimed:
+    """Burn the state (exactly once) after checking it belongs to this user and flow. Its own
+    transaction: a used state stays used even when the exchange that follows fails."""
     label = PLATFORM_LABELS.get(platform, platform)
-    if row is None or row.user_id != user_id or row.platform != platform:
-        raise ConnectError(
-            f"This {label} sign-in could not be matched to your request. Please start connecting again."
+    with session_scope() as s:
+        row = s.exec(
+            select(OAuthState).where(OAuthState.state_hash == security.token_digest(state or ""))
+        ).first()
+        if row is None or row.user_id != user_id or row.platform != platform:
+            raise ConnectError(
+                f"This {label} sign-in could not be matched to your request. Please start connecting again."
+            )
+        if row.used_at is not None:
+            raise ConnectError(f"This {label} sign-in link was already used. Please start connecting again.")
+        if row.expires_at < utcnow():
+            raise ConnectError(
+                f"The {label} sign-in took too long and expired. Please start connecting again."
+            )
+        claimed = s.exec(  # type: ignore[call-overload]
+            update(OAuthState)
+            .where(OAuthState.id == row.id, OAuthState.used_at.is_(None))
+            .values(used_at=utcnow())
         )
-    if row.used_at is not None:
-        raise ConnectError(f"This {label} sign-in link was already used. Please start connecting again.")
-    if row.expires_at < utcnow():
-        raise ConnectError(f"The {label} sign-in took too long and expired. Please start connecting again.")
-    claimed = session.exec(  # type: ignore[call-overload]
-        update(OAuthState)
-        .where(OAuthState.id == row.id, OAuthState.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
-    session.commit()
-    if claimed.rowcount != 1:  # a concurrent callback won
-        raise ConnectError(f"This {label} sign-in link was already used. Please start connecting again.")
-    return row
+        if claimed.rowcount != 1:  # a concurrent callback won
+            raise ConnectError(f"This {label} sign-in link was already used. Please start connecting again.")
+        return _Claimed(row.id, row.redirect_uri, security.decrypt(row.code_verifier_enc))
+
+
+@dataclass
+class AccountChoice:
+    """One account a multi-account login offers; display data only."""
+
+    account_id: str
+    username: str
+    display_name: str
+    avatar_url: str | None
+    followers: int | None
+    already_connected: bool
+
+
+@dataclass
+class ConnectResult:
+    """Either the connections stored, or a choice the creator must make first."""
+
+    platform: str
+    connected: list[ConnectionView] = field(default_factory=list)
+    choice_id: int | None = None  # set when the creator must pick accounts
+    choices: list[AccountChoice] = field(default_factory=list)
 
 
 def finish_connect(
-    session: Session,
     *,
     user_id: int,
     platform: str,
@@ -210,14 +239,13 @@ def finish_connect(
     code: str | None,
     error: str | None = None,
     error_description: str | None = None,
-    settings: Settings | None = None,
-) -> list[ConnectionView]:
-    """Handle the callback: check the state, exchange the code, store the account(s)."""
-    settings = settings or get_settings()
+) -> ConnectResult:
+    """Handle the callback: burn the state, exchange the code (no transaction open), then
+    store the account, or keep several for the creator to choose from."""
     label = PLATFORM_LABELS.get(platform, platform)
     if platform not in PLATFORMS:
         raise ConnectError("Unknown platform in the callback address.")
-    row = _claim_state(session, user_id=user_id, platform=platform, state=state or "")
+    claimed = _claim_state(user_id=user_id, platform=platform, state=state or "")
     if error:
         reason = (error_description or error).replace("+", " ")
         if error in {"access_denied", "user_cancelled_login", "user_cancelled_authorize", "user_denied"}:
@@ -225,28 +253,98 @@ def finish_connect(
         raise ConnectError(f"{label} reported an error: {reason}. Nothing was connected.")
     if not code:
         raise ConnectError(f"{label} sent no authorization code. Please try again.")
-    provider = provider_for(platform, settings=settings)
+    sink = access.QuotaBuffer()
+    provider = access.provider_for(platform, sink)
     try:
         accounts = provider.connect(
-            code=code, redirect_uri=row.redirect_uri, code_verifier=security.decrypt(row.code_verifier_enc)
+            code=code, redirect_uri=claimed.redirect_uri, code_verifier=claimed.code_verifier
         )
     except ProviderError as exc:
         raise ConnectError(f"{label} did not complete the connection: {exc.message}") from exc
     finally:
         provider.close()
+        sink.flush(None)
     if not accounts:
         raise ConnectError(f"{label} gave access to no account that SocialHub can use.")
-    stored = [
-        _store_account(session, user_id=user_id, platform=platform, item=a, sandbox=provider.is_sandbox)
+    if len(accounts) == 1:
+        with session_scope() as s:
+            stored = _store_account(s, user_id=user_id, platform=platform, item=accounts[0])
+            return ConnectResult(platform, connected=[to_view(stored)])
+    with session_scope() as s:
+        row = s.get(OAuthState, claimed.id)
+        row.pending_accounts_enc = security.encrypt(json.dumps([_dump(a) for a in accounts]))
+        s.add(row)
+        mine = set(
+            s.exec(
+                select(Connection.account_id).where(
+                    Connection.user_id == user_id, Connection.platform == platform
+                )
+            ).all()
+        )
+    choices = [
+        AccountChoice(
+            account_id=a.account.account_id,
+            username=a.account.username,
+            display_name=a.account.display_name or a.account.username,
+            avatar_url=a.account.avatar_url,
+            followers=a.account.followers,
+            already_connected=a.account.account_id in mine,
+        )
         for a in accounts
     ]
-    session.commit()
-    return [to_view(c) for c in stored]
+    return ConnectResult(platform, choice_id=claimed.id, choices=choices)
 
 
-def _store_account(
-    session: Session, *, user_id: int, platform: str, item: ConnectedAccount, sandbox: bool
-) -> Connection:
+def choose_accounts(*, user_id: int, choice_id: int, account_ids: list[str]) -> ConnectResult:
+    """Store the accounts the creator picked from a multi-account login; the rest are
+    forgotten with their tokens. A choice can be made once, and only by its user."""
+    with session_scope() as s:
+        row = s.get(OAuthState, choice_id)
+        if row is None or row.user_id != user_id or not row.pending_accounts_enc:
+            raise ConnectError("This choice is no longer open. Please start connecting again.")
+        if row.expires_at + timedelta(minutes=30) < utcnow():
+            raise ConnectError("This choice took too long and expired. Please start connecting again.")
+        if not account_ids:
+            raise ConnectError("Choose at least one account, or cancel.")
+        offered = [_load(d) for d in json.loads(security.decrypt(row.pending_accounts_enc) or "[]")]
+        picked = [a for a in offered if a.account.account_id in set(account_ids)]
+        if len(picked) != len(set(account_ids)):
+            raise ConnectError("One of the chosen accounts was not part of this sign-in.")
+        claimed = s.exec(  # type: ignore[call-overload]
+            update(OAuthState)
+            .where(OAuthState.id == choice_id, OAuthState.pending_accounts_enc.is_not(None))
+            .values(pending_accounts_enc=None)
+        )
+        if claimed.rowcount != 1:
+            raise ConnectError("This choice was already made.")
+        platform = row.platform
+        stored = [_store_account(s, user_id=user_id, platform=platform, item=a) for a in picked]
+        return ConnectResult(platform, connected=[to_view(c) for c in stored])
+
+
+def cancel_choice(*, user_id: int, choice_id: int) -> None:
+    """Forget a pending multi-account login (its tokens too)."""
+    with session_scope() as s:
+        s.exec(  # type: ignore[call-overload]
+            update(OAuthState)
+            .where(OAuthState.id == choice_id, OAuthState.user_id == user_id)
+            .values(pending_accounts_enc=None)
+        )
+
+
+def _dump(item: ConnectedAccount) -> dict[str, Any]:
+    return json.loads(json.dumps(asdict(item), default=lambda v: v.isoformat()))
+
+
+def _load(data: dict[str, Any]) -> ConnectedAccount:
+    tokens = dict(data["tokens"])
+    for key in ("expires_at", "refresh_expires_at"):
+        if tokens.get(key):
+            tokens[key] = datetime.fromisoformat(tokens[key])
+    return ConnectedAccount(account=AccountInfo(**data["account"]), tokens=TokenSet(**tokens))
+
+
+def _store_account(session: Session, *, user_id: int, platform: str, item: ConnectedAccount) -> Connection:
     account = item.account
     conn = session.exec(
         select(Connection).where(
@@ -258,24 +356,27 @@ def _store_account(
     if conn is None:
         conn = Connection(user_id=user_id, platform=platform, account_id=account.account_id)
     _apply_account(conn, account)
-    _apply_tokens(conn, item.tokens)
-    conn.is_sandbox = sandbox
+    apply_tokens(conn, item.tokens)
+    conn.is_sandbox = get_settings().is_sandbox(platform)
     conn.status = ConnectionStatus.active
     conn.last_error = None
     conn.last_error_at = None
     conn.last_sync_at = utcnow()
     session.add(conn)
     session.flush()
-    session.add(
-        AccountSnapshot(
-            connection_id=conn.id,
-            followers=account.followers,
-            following=account.following,
-            posts_count=account.posts_count,
-            views=account.views,
-        )
-    )
+    session.add(_snapshot(conn.id, account))
+    rate_gate.clear(platform, account.account_id)
     return conn
+
+
+def _snapshot(connection_id: int | None, account: AccountInfo) -> AccountSnapshot:
+    return AccountSnapshot(
+        connection_id=connection_id,
+        followers=account.followers,
+        following=account.following,
+        posts_count=account.posts_count,
+        views=account.views,
+    )
 
 
 def _apply_account(conn: Connection, account: AccountInfo) -> None:
@@ -288,62 +389,60 @@ def _apply_account(conn: Connection, account: AccountInfo) -> None:
     conn.updated_at = utcnow()
 
 
-def _apply_tokens(conn: Connection, tokens: TokenSet) -> None:
-    conn.access_token_enc = security.encrypt(tokens.access_token)
-    if tokens.refresh_token is not None:
-        conn.refresh_token_enc = security.encrypt(tokens.refresh_token)
-    conn.access_expires_at = tokens.expires_at
-    conn.refresh_expires_at = tokens.refresh_expires_at or conn.refresh_expires_at
-    if tokens.scopes:
-        conn.scopes = " ".join(tokens.scopes)
-    conn.updated_at = utcnow()
-
-
-def credentials(conn: Connection) -> Credentials:
-    return Credentials(
-        access_token=security.decrypt(conn.access_token_enc) or "",
-        refresh_token=security.decrypt(conn.refresh_token_enc),
-        account_id=conn.account_id,
-        expires_at=conn.access_expires_at,
-        extra=dict(conn.extra or {}),
-    )
-
-
 # --- disconnect -------------------------------------------------------------------------------
 
 
-def disconnect(session: Session, *, user_id: int, connection_id: int) -> str:
-    """Revoke at the platform where it can, delete the tokens and the connection."""
-    conn = get_owned(session, user_id=user_id, connection_id=connection_id)
-    label = PLATFORM_LABELS.get(conn.platform, conn.platform)
-    message = f"{label} account @{conn.username} disconnected."
-    shared = _shares_token_with_others(session, conn)
+class RevokeOutcome(enum.StrEnum):
+    revoked = "revoked"  # the platform confirmed
+    shared_login = "shared_login"  # another connection uses the same login: kept granted
+    unsupported = "unsupported"  # the platform has no revoke endpoint
+    already_ended = "already_ended"
+    failed = "failed"  # the platform could not be reached or refused; tokens deleted anyway
+    no_token = "no_token"  # nothing usable was stored
+
+
+@dataclass(frozen=True)
+class DisconnectResult:
+    platform: str
+    username: str
+    revoke: RevokeOutcome
+    detail: str | None = None  # the platform's words when revoking failed
+
+
+def disconnect(*, user_id: int, connection_id: int) -> DisconnectResult:
+    """Revoke at the platform where it can (no transaction open), then delete the tokens and
+    the connection whatever the platform said."""
+    with session_scope() as s:
+        conn = get_owned(s, user_id=user_id, connection_id=connection_id)
+        platform, username = conn.platform, conn.username
+        shared = _shares_token_with_others(s, conn)
+        creds = credentials(conn) if conn.access_token_enc else None
+    outcome, detail = RevokeOutcome.no_token, None
     if shared:
         # One Meta login covers every Page / Instagram account of that person: revoking it
         # would cut off the other connections too.
-        message += f" Access stays granted for your other {label} account(s) that use the same login."
-    elif conn.access_token_enc:
-        provider = provider_for(conn.platform, connection_id=conn.id)
-        try:
-            if provider.revoke(credentials(conn)):
-                message += f" Access was revoked at {label}."
-            else:
-                message += f" {label} offers no way to revoke access from here; remove SocialHub in its app settings."
-        except (AuthExpired, AuthRevoked):
-            message += " Its access had already ended."
-        except ProviderError as exc:
-            message += (
-                f" {label} could not revoke access right now ({exc.message}); tokens were deleted anyway."
-            )
-        finally:
-            provider.close()
-    conn.access_token_enc = None
-    conn.refresh_token_enc = None
-    session.add(conn)
-    session.flush()
-    session.delete(conn)
-    session.commit()
-    return message
+        outcome = RevokeOutcome.shared_login
+    elif creds is not None and creds.access_token:
+        outcome, detail = _revoke(platform, creds)
+    with session_scope() as s:
+        conn = s.get(Connection, connection_id)
+        if conn is not None:
+            s.delete(conn)
+    return DisconnectResult(platform, username, outcome, detail)
+
+
+def _revoke(platform: str, creds) -> tuple[RevokeOutcome, str | None]:
+    sink = access.QuotaBuffer()
+    provider = access.provider_for(platform, sink)
+    try:
+        return (RevokeOutcome.revoked if provider.revoke(creds) else RevokeOutcome.unsupported), None
+    except (AuthExpired, AuthRevoked):
+        return RevokeOutcome.already_ended, None
+    except ProviderError as exc:
+        return RevokeOutcome.failed, exc.message
+    finally:
+        provider.close()
+        sink.flush(None)
 
 
 def _shares_token_with_others(session: Session, conn: Connection) -> bool:
@@ -358,154 +457,17 @@ def _shares_token_with_others(session: Session, conn: Connection) -> bool:
     return any(o.access_token_enc and security.decrypt(o.access_token_enc) == mine for o in others)
 
 
-# --- using a connection: errors mark it -----------------------------------------------------
+# --- re-reading an account --------------------------------------------------------------------
 
 
-def record_failure(session: Session, conn: Connection, exc: ProviderError, *, job: str) -> None:
-    """Keep what went wrong on the connection and in the sync error log."""
-    if isinstance(exc, AuthRevoked):
-        conn.status = ConnectionStatus.revoked
-    elif isinstance(exc, AuthExpired):
-        conn.status = ConnectionStatus.expired
-    conn.last_error = exc.message
-    conn.last_error_at = utcnow()
-    session.add(conn)
-    session.add(
-        SyncError(
-            user_id=conn.user_id,
-            connection_id=conn.id,
-            platform=conn.platform,
-            job=job,
-            kind=exc.kind,
-            message=exc.message,
-        )
-    )
-    session.commit()
-
-
-def call(session: Session, conn: Connection, fn: Callable[[Provider, Credentials], T], *, job: str) -> T:
-    """Run a provider call for a connection. An expired token is refreshed once and the call
-    retried; a revoked one marks the connection so the creator sees Reconnect."""
-    provider = provider_for(conn.platform, connection_id=conn.id)
-    try:
-        try:
-            return fn(provider, credentials(conn))
-        except AuthExpired:
-            # The provider knows whether its platform can renew (refresh token or Meta's
-            # long-lived exchange); when it cannot, the refresh records why.
-            refresh_connection(session, conn.id, force=True)
-            session.refresh(conn)
-            if conn.status != ConnectionStatus.active:
-                raise
-            return fn(provider, credentials(conn))
-    except ProviderError as exc:
-        record_failure(session, conn, exc, job=job)
-        raise
-    finally:
-        provider.close()
-
-
-def sync_account(session: Session, *, user_id: int, connection_id: int) -> ConnectionView:
+def sync_account(*, user_id: int, connection_id: int) -> ConnectionView:
     """Re-read the account (followers, avatar) now; used by the Refresh button."""
-    conn = get_owned(session, user_id=user_id, connection_id=connection_id)
-    account = call(session, conn, lambda p, c: p.get_account(c), job="sync_account")
-    _apply_account(conn, account)
-    conn.last_sync_at = utcnow()
-    conn.status = ConnectionStatus.active
-    conn.last_error = None
-    session.add(conn)
-    session.add(
-        AccountSnapshot(
-            connection_id=conn.id,
-            followers=account.followers,
-            following=account.following,
-            posts_count=account.posts_count,
-            views=account.views,
-        )
-    )
-    session.commit()
-    return to_view(conn)
-
-
-# --- token refresh ----------------------------------------------------------------------------
-
-
-def needs_refresh(conn: Connection, provider_cls: type[Provider], now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    if conn.status not in (ConnectionStatus.active, ConnectionStatus.expiring, ConnectionStatus.error):
-        return False
-    if conn.access_expires_at is None:
-        return False
-    return conn.access_expires_at - now <= provider_cls.REFRESH_MARGIN
-
-
-def refresh_connection(
-    session: Session, connection_id: int, *, force: bool = False, lock_timeout: int = 60
-) -> str:
-    """Refresh one connection's tokens. Safe to run concurrently: a Redis lock per connection
-    lets one refresher through, and the row is re-read after taking it, so a token refreshed by
-    someone else a moment ago is not refreshed again (rotating refresh tokens would break)."""
-    from socialhub.providers import provider_class
-    from socialhub.queue import get_redis
-
-    lock = get_redis().lock(
-        f"socialhub:lock:refresh:{connection_id}", timeout=lock_timeout, blocking_timeout=lock_timeout
-    )
-    if not lock.acquire():
-        return "busy"
-    try:
-        session.expire_all()
-        conn = session.get(Connection, connection_id)
-        if conn is None:
-            return "gone"
-        if not force and not needs_refresh(conn, provider_class(conn.platform)):
-            return "fresh"
-        provider = provider_for(conn.platform, connection_id=conn.id)
-        try:
-            tokens = provider.refresh(credentials(conn))
-        except RefreshUnavailable as exc:
-            # Still usable until it expires: say so, and when, instead of calling it dead.
-            still_valid = conn.access_expires_at is not None and conn.access_expires_at > utcnow()
-            conn.status = ConnectionStatus.expiring if still_valid else ConnectionStatus.expired
-            conn.last_error = exc.message
-            conn.last_error_at = utcnow()
-            session.add(conn)
-            session.commit()
-            return "needs_reconnect"
-        except ProviderError as exc:
-            if not isinstance(exc, (AuthExpired, AuthRevoked)):
-                conn.status = ConnectionStatus.error
-            record_failure(session, conn, exc, job="refresh_tokens")
-            return exc.kind
-        finally:
-            provider.close()
-        _apply_tokens(conn, tokens)
-        conn.status = ConnectionStatus.active
-        conn.last_refresh_at = utcnow()
-        conn.last_error = None
-        session.add(conn)
-        session.commit()
-        return "refreshed"
-    finally:
-        try:
-            lock.release()
-        except Exception:  # lock expired meanwhile; nothing to release
-            log.warning("refresh lock for connection %s expired before release", connection_id)
-
-
-def refresh_expiring_tokens(now: datetime | None = None) -> dict[str, Any]:
-    """The hourly job: refresh every connection whose access ends within its platform's margin."""
-    from socialhub.providers import provider_class
-
-    results: dict[str, int] = {}
+    account = access.call(connection_id, lambda p, c: p.get_account(c), job="sync_account", user_id=user_id)
     with session_scope() as s:
-        ids = [
-            c.id
-            for c in s.exec(select(Connection).where(Connection.access_expires_at.is_not(None))).all()
-            if needs_refresh(c, provider_class(c.platform), now)
-        ]
-    for cid in ids:
-        with session_scope() as s:
-            outcome = refresh_connection(s, cid)
-        results[outcome] = results.get(outcome, 0) + 1
-    return results
+        conn = get_owned(s, user_id=user_id, connection_id=connection_id)
+        _apply_account(conn, account)
+        conn.last_sync_at = utcnow()
+        s.add(conn)
+        s.add(_snapshot(conn.id, account))
+        s.flush()
+        return to_view(conn)

@@ -21,14 +21,12 @@ def beat(session: Session, *, name: str, kind: str, info: dict[str, Any] | None 
     row.last_beat_at = utcnow()
     row.info = info or {}
     session.add(row)
-    session.commit()
 
 
 def forget(session: Session, *, name: str) -> None:
     row = session.get(Heartbeat, name)
     if row is not None:
         session.delete(row)
-        session.commit()
 
 
 @dataclass

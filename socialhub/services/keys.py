@@ -11,7 +11,7 @@ from socialhub.models import Connection, OAuthState
 # Every encrypted column in the schema (a test checks none is missed).
 ENCRYPTED_COLUMNS: dict[type, tuple[str, ...]] = {
     Connection: ("access_token_enc", "refresh_token_enc"),
-    OAuthState: ("code_verifier_enc",),
+    OAuthState: ("code_verifier_enc", "pending_accounts_enc"),
 }
 
 

@@ -2,11 +2,12 @@
 
 Only display-ready strings reach the browser (ConnectionCard); tokens never leave the
 service layer. Every handler asks `current_user_id` first and the service checks ownership.
+Handlers that wait on a platform are background events: the page stays responsive and other
+clicks are not queued behind a slow HTTP call. Services run through `state.runner.run`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,9 +17,11 @@ import reflex as rx
 from socialhub.config import PLATFORM_LABELS, PLATFORMS, get_settings
 from socialhub.db import session_scope
 from socialhub.models import utcnow
-from socialhub.providers.base import ProviderError
+from socialhub.providers import provider_class
 from socialhub.services import connections as svc
+from socialhub.services.connections import RevokeOutcome
 from socialhub.state.auth import current_user_id
+from socialhub.state.runner import run
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ class ConnectionCard:
     id: int = 0
     platform: str = ""
     username: str = ""
+    # "@handle" where the platform has handles, the member's name where it has none (LinkedIn).
+    account_label: str = ""
     display_name: str = ""
     avatar_url: str = ""
     profile_url: str = ""
@@ -93,11 +98,26 @@ def _count(n: int | None) -> str:
     return f"{n:,}"
 
 
+def account_label(platform: str, username: str, display_name: str) -> str:
+    if provider_class(platform).HAS_HANDLES and username:
+        return f"@{username}"
+    return display_name or username
+
+
+@dataclass
+class ChoiceCard:
+    account_id: str = ""
+    name: str = ""
+    detail: str = ""
+    avatar_url: str = ""
+
+
 def _card(view: svc.ConnectionView, now: datetime) -> ConnectionCard:
     return ConnectionCard(
         id=view.id,
         platform=view.platform,
         username=view.username,
+        account_label=account_label(view.platform, view.username, view.display_name),
         display_name=view.display_name or view.username,
         avatar_url=view.avatar_url or "",
         profile_url=view.profile_url or "",
@@ -129,34 +149,44 @@ def _groups(user_id: int) -> list[PlatformGroup]:
 
 
 def _start(user_id: int, platform: str, reconnect_id: int | None) -> str:
-    with session_scope() as s:
+    with session_scope() as s:  # the boundary: commits the new OAuth state
         return svc.start_connect(s, user_id=user_id, platform=platform, reconnect_connection_id=reconnect_id)
 
 
-def _disconnect(user_id: int, connection_id: int) -> str:
-    with session_scope() as s:
-        return svc.disconnect(s, user_id=user_id, connection_id=connection_id)
+# --- typed results into words ------------------------------------------------------------------
+
+_REVOKE_WORDS = {
+    RevokeOutcome.revoked: "Access was revoked at {label}.",
+    RevokeOutcome.shared_login: "Access stays granted for your other {label} account(s) that use the same login.",
+    RevokeOutcome.unsupported: "{label} offers no way to revoke access from here; remove SocialHub in its app settings.",
+    RevokeOutcome.already_ended: "Its access had already ended.",
+    RevokeOutcome.failed: "{label} could not revoke access right now ({detail}); the tokens were deleted anyway.",
+    RevokeOutcome.no_token: "",
+}
 
 
-def _sync(user_id: int, connection_id: int) -> str:
-    with session_scope() as s:
-        view = svc.sync_account(s, user_id=user_id, connection_id=connection_id)
-        return f"@{view.username} is up to date: {_count(view.followers)} followers."
+def disconnect_message(result: svc.DisconnectResult) -> str:
+    label = PLATFORM_LABELS.get(result.platform, result.platform)
+    who = account_label(result.platform, result.username, result.username)
+    tail = _REVOKE_WORDS[result.revoke].format(label=label, detail=result.detail or "")
+    return f"{label} account {who} disconnected. {tail}".strip()
 
 
-def _finish(user_id: int, platform: str, params: dict[str, str]) -> str:
-    with session_scope() as s:
-        views = svc.finish_connect(
-            s,
-            user_id=user_id,
-            platform=platform,
-            state=params.get("state"),
-            code=params.get("code"),
-            error=params.get("error"),
-            error_description=params.get("error_description") or params.get("error_message"),
-        )
-    names = ", ".join(f"@{v.username}" for v in views)
-    return f"Connected {PLATFORM_LABELS[platform]}: {names}."
+def connected_message(result: svc.ConnectResult) -> str:
+    names = ", ".join(account_label(v.platform, v.username, v.display_name) for v in result.connected)
+    return f"Connected {PLATFORM_LABELS[result.platform]}: {names}."
+
+
+def _choice_cards(result: svc.ConnectResult) -> list[ChoiceCard]:
+    def detail(c: svc.AccountChoice) -> str:
+        parts = [account_label(result.platform, c.username, c.display_name)]
+        if c.followers is not None:
+            parts.append(f"{_count(c.followers)} followers")
+        if c.already_connected:
+            parts.append("already connected")
+        return " · ".join(parts)
+
+    return [ChoiceCard(c.account_id, c.display_name, detail(c), c.avatar_url or "") for c in result.choices]
 
 
 class ConnectionsState(rx.State):
@@ -166,12 +196,21 @@ class ConnectionsState(rx.State):
     busy_connection: int = 0
     notice: str = ""
     error_message: str = ""
+    # After a login that manages several accounts: which ones to connect.
+    choice_id: int = 0
+    choice_platform: str = ""
+    choices: list[ChoiceCard] = []
+    chosen: list[str] = []
     # Set by the OAuth callback so its message survives exactly one page load.
     _flash: bool = False
 
     @rx.var
     def connected_count(self) -> int:
         return sum(len(g.accounts) for g in self.groups)
+
+    @rx.var
+    def choosing(self) -> bool:
+        return self.choice_id != 0
 
     @rx.event
     async def load(self):
@@ -180,13 +219,16 @@ class ConnectionsState(rx.State):
             return
         if not self._flash:
             self.notice = self.error_message = ""
+            self._clear_choice()
         self._flash = False
         self.loading = True
         yield
-        try:
-            self.groups = await asyncio.to_thread(_groups, user_id)
-        finally:
-            self.loading = False
+        outcome = await run(_groups, user_id)
+        self.loading = False
+        if outcome.ok:
+            self.groups = outcome.value
+        else:
+            self.error_message = outcome.error
 
     @rx.event
     def dismiss(self):
@@ -211,52 +253,111 @@ class ConnectionsState(rx.State):
         self.error_message = ""
         self.busy_platform = platform
         yield
-        try:
-            url = await asyncio.to_thread(_start, user_id, platform, reconnect_id)
-        except (svc.ConnectError, svc.NotYours, ProviderError) as exc:
+        outcome = await run(_start, user_id, platform, reconnect_id)
+        if not outcome.ok:
             self.busy_platform = ""
-            self.error_message = str(exc)
+            self.error_message = outcome.error
             return
-        yield rx.redirect(url, is_external=False)
+        yield rx.redirect(outcome.value, is_external=False)
 
-    @rx.event
+    @rx.event(background=True)
     async def disconnect(self, connection_id: int):
-        user_id = await current_user_id(self)
-        if user_id is None:
-            return
-        self.busy_connection = connection_id
-        yield
-        try:
-            message = await asyncio.to_thread(_disconnect, user_id, connection_id)
-        except svc.NotYours as exc:
-            self.error_message = str(exc)
-            return
-        finally:
+        async with self:
+            user_id = await current_user_id(self)
+            if user_id is None or self.busy_connection:
+                return
+            self.busy_connection = connection_id
+            self.error_message = ""
+        outcome = await run(svc.disconnect, user_id=user_id, connection_id=connection_id)
+        groups = await run(_groups, user_id)
+        async with self:
             self.busy_connection = 0
-        self.notice = message
-        self.groups = await asyncio.to_thread(_groups, user_id)
+            if outcome.ok:
+                self.notice = disconnect_message(outcome.value)
+            else:
+                self.error_message = outcome.error
+            if groups.ok:
+                self.groups = groups.value
+
+    @rx.event(background=True)
+    async def sync(self, connection_id: int):
+        async with self:
+            user_id = await current_user_id(self)
+            if user_id is None or self.busy_connection:
+                return
+            self.busy_connection = connection_id
+            self.error_message = ""
+        outcome = await run(svc.sync_account, user_id=user_id, connection_id=connection_id)
+        groups = await run(_groups, user_id)
+        async with self:
+            self.busy_connection = 0
+            if outcome.ok:
+                view = outcome.value
+                who = account_label(view.platform, view.username, view.display_name)
+                self.notice = f"{who} is up to date: {_count(view.followers)} followers."
+            else:
+                self.error_message = outcome.error
+            if groups.ok:
+                self.groups = groups.value
+
+    # --- choosing among the accounts of one login ---------------------------------------------
+
+    def _clear_choice(self) -> None:
+        self.choice_id = 0
+        self.choice_platform = ""
+        self.choices = []
+        self.chosen = []
+
+    def _offer(self, result: svc.ConnectResult) -> None:
+        self.choice_id = result.choice_id or 0
+        self.choice_platform = PLATFORM_LABELS[result.platform]
+        self.choices = _choice_cards(result)
+        self.chosen = [c.account_id for c in result.choices if c.already_connected] or [
+            c.account_id for c in result.choices
+        ]
 
     @rx.event
-    async def sync(self, connection_id: int):
+    def toggle_choice(self, account_id: str, checked: bool):
+        if checked and account_id not in self.chosen:
+            self.chosen = [*self.chosen, account_id]
+        elif not checked:
+            self.chosen = [a for a in self.chosen if a != account_id]
+
+    @rx.event(background=True)
+    async def confirm_choice(self):
+        async with self:
+            user_id = await current_user_id(self)
+            if user_id is None or not self.choice_id:
+                return
+            choice_id, chosen = self.choice_id, list(self.chosen)
+            self.busy_platform = "choice"
+        outcome = await run(svc.choose_accounts, user_id=user_id, choice_id=choice_id, account_ids=chosen)
+        groups = await run(_groups, user_id)
+        async with self:
+            self.busy_platform = ""
+            if outcome.ok:
+                self._clear_choice()
+                self.notice = connected_message(outcome.value)
+            else:
+                self.error_message = outcome.error
+                if "no longer open" in outcome.error or "already made" in outcome.error:
+                    self._clear_choice()
+            if groups.ok:
+                self.groups = groups.value
+
+    @rx.event
+    async def cancel_choice(self):
         user_id = await current_user_id(self)
-        if user_id is None:
-            return
-        self.busy_connection = connection_id
-        self.error_message = ""
-        yield
-        try:
-            self.notice = await asyncio.to_thread(_sync, user_id, connection_id)
-        except svc.NotYours as exc:
-            self.error_message = str(exc)
-        except ProviderError as exc:
-            self.error_message = exc.message
-        finally:
-            self.busy_connection = 0
-        self.groups = await asyncio.to_thread(_groups, user_id)
+        choice_id = self.choice_id
+        self._clear_choice()
+        if user_id is not None and choice_id:
+            await run(svc.cancel_choice, user_id=user_id, choice_id=choice_id)
+            self.notice = "Nothing was connected."
 
 
 class OAuthCallbackState(rx.State):
-    """/oauth/[platform]/callback: finish the flow, then back to Connections with a message."""
+    """/oauth/[platform]/callback: finish the flow, then back to Connections with a message
+    (or with the list of accounts to choose from)."""
 
     @rx.event
     async def finish(self):
@@ -269,15 +370,22 @@ class OAuthCallbackState(rx.State):
             return rx.redirect("/login", replace=True)
         page.notice = ""
         page.error_message = ""
-        try:
-            page.notice = await asyncio.to_thread(_finish, user_id, platform, params)
-        except svc.ConnectError as exc:
-            page.error_message = str(exc)
-        except Exception:
-            log.exception("OAuth callback for %s failed", platform)
-            page.error_message = (
-                "Something went wrong while finishing the connection. Nothing was stored; please try again."
-            )
+        page._clear_choice()
+        outcome = await run(
+            svc.finish_connect,
+            user_id=user_id,
+            platform=platform,
+            state=params.get("state"),
+            code=params.get("code"),
+            error=params.get("error"),
+            error_description=params.get("error_description") or params.get("error_message"),
+        )
+        if not outcome.ok:
+            page.error_message = outcome.error
+        elif outcome.value.choice_id:
+            page._offer(outcome.value)
+        else:
+            page.notice = connected_message(outcome.value)
         page.busy_platform = ""
         page._flash = True
         return rx.redirect("/connections", replace=True)

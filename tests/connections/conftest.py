@@ -31,3 +31,52 @@ def make_user(db, email: str = "creator@example.com") -> User:
     db.add(user)
     db.commit()
     return user
+
+
+# --- the connect flow as the pages run it: each step in its own session ----------------------
+
+
+def start(user_id: int, platform: str, reconnect_id: int | None = None) -> str:
+    from socialhub.db import session_scope
+    from socialhub.services import connections as svc
+
+    with session_scope() as s:
+        return svc.start_connect(s, user_id=user_id, platform=platform, reconnect_connection_id=reconnect_id)
+
+
+def finish(user_id: int, platform: str, params: dict):
+    from socialhub.services import connections as svc
+
+    return svc.finish_connect(
+        user_id=user_id,
+        platform=platform,
+        state=params.get("state"),
+        code=params.get("code"),
+        error=params.get("error"),
+        error_description=params.get("error_description"),
+    )
+
+
+def connect(user_id: int, platform: str, *, decision: str = "approve", account_id: str | None = None):
+    """Start, consent, finish; a multi-account login connects every account offered.
+    Returns (list of ConnectionView, callback params)."""
+    from socialhub.services import connections as svc
+    from tests.oauth_helpers import consent
+
+    params = consent(start(user_id, platform), decision=decision, account_id=account_id)
+    result = finish(user_id, platform, params)
+    if result.choice_id:
+        result = svc.choose_accounts(
+            user_id=user_id, choice_id=result.choice_id, account_ids=[c.account_id for c in result.choices]
+        )
+    return result.connected, params
+
+
+def connected(db, platform: str, email: str = "creator@example.com"):
+    """A user with one connection on `platform`; returns the Connection row."""
+    from socialhub.models import Connection
+
+    user = make_user(db, email)
+    views, _ = connect(user.id, platform)
+    db.expire_all()
+    return db.get(Connection, views[0].id)

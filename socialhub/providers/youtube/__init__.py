@@ -151,6 +151,8 @@ class YouTubeProvider(Provider):
             return super().classify_error(resp)
         err = body["error"]
         if isinstance(err, str):  # OAuth endpoints
+            if resp.status_code >= 500:
+                return super().classify_error(resp)
             return self.classify_oauth_error(err, body.get("error_description", ""))
         first = (err.get("errors") or [{}])[0]
         reason = first.get("reason", "")
@@ -165,6 +167,7 @@ class YouTubeProvider(Provider):
             return RateLimited(
                 f"SocialHub's daily YouTube quota is used up ({message}) It resets at midnight Pacific time.",
                 retry_at=next_pacific_midnight(),
+                app_wide=True,  # the quota is the Google Cloud project's, shared by every channel
                 **kw,
             )
         if reason in {"rateLimitExceeded", "userRateLimitExceeded"}:
