@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from socialhub import security
 from socialhub.models import Connection, ConnectionStatus, SyncError, utcnow
-from socialhub.providers.base import AuthExpired, AuthRevoked, ProviderError, TransientError
+from socialhub.providers.base import AuthRevoked, ProviderError, TransientError
 from socialhub.services import access
 from socialhub.services import connections as svc
 from socialhub.services.access import RefreshOutcome
