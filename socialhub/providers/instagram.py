@@ -12,7 +12,6 @@ is FINISHED, then media_publish. Each step is recorded so a retry never makes a 
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -32,6 +31,7 @@ from socialhub.providers.base import (
     PublishRequest,
     PublishResult,
     RemotePost,
+    StepPending,
     StepSaver,
     TokenSet,
     TransientError,
@@ -71,17 +71,14 @@ class InstagramProvider(MetaGraphProvider):
         min_video_seconds=3,
         max_video_seconds=15 * 60,
     )
-    # Meta suggests polling a container about once a minute; Reels usually finish sooner.
+    # Meta suggests checking a container about once a minute; Reels usually finish sooner.
+    # A container still IN_PROGRESS raises StepPending to be checked again after this long.
     POLL_INTERVAL_SECONDS: ClassVar[float] = 5.0
-    POLL_TIMEOUT_SECONDS: ClassVar[float] = 300.0
     RESOLVE_MAX_PAGES: ClassVar[int] = 20
 
-    def __init__(
-        self, *, poll_interval: float | None = None, poll_timeout: float | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, poll_interval: float | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.poll_interval = self.POLL_INTERVAL_SECONDS if poll_interval is None else poll_interval
-        self.poll_timeout = self.POLL_TIMEOUT_SECONDS if poll_timeout is None else poll_timeout
 
     # --- connecting -----------------------------------------------------------------------------
     def connect(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> list[ConnectedAccount]:
@@ -248,39 +245,37 @@ class InstagramProvider(MetaGraphProvider):
     def _wait_until_ready(
         self, creds: Credentials, container_id: str, steps: dict[str, Any], save_step: StepSaver
     ) -> str:
-        deadline = time.monotonic() + self.poll_timeout
-        while True:
-            body = self.graph(
-                "GET",
-                f"/{container_id}",
-                creds.access_token,
-                creds=creds,
-                params={"fields": "status_code,status"},
+        """One look at the container: ready, failed, expired, or StepPending (check again later)."""
+        body = self.graph(
+            "GET",
+            f"/{container_id}",
+            creds.access_token,
+            creds=creds,
+            params={"fields": "status_code,status"},
+        )
+        status = body.get("status_code")
+        if status in {"FINISHED", "PUBLISHED"}:
+            return status
+        if status == "ERROR":
+            raise InvalidRequest(
+                f"Instagram could not process the media: {body.get('status') or 'unknown error'}",
+                platform=self.platform,
+                raw=body,
             )
-            status = body.get("status_code")
-            if status in {"FINISHED", "PUBLISHED"}:
-                return status
-            if status == "ERROR":
-                raise InvalidRequest(
-                    f"Instagram could not process the media: {body.get('status') or 'unknown error'}",
-                    platform=self.platform,
-                    raw=body,
-                )
-            if status == "EXPIRED":
-                # Safe to start over: an expired container can never be published.
-                for key in ("container_id", "children"):
-                    steps.pop(key, None)
-                save_step(steps)
-                raise TransientError(
-                    "The Instagram upload expired before publishing; it will be made again.",
-                    platform=self.platform,
-                )
-            if time.monotonic() >= deadline:
-                raise TransientError(
-                    "Instagram is still processing the media; SocialHub will check again.",
-                    platform=self.platform,
-                )
-            time.sleep(self.poll_interval)
+        if status == "EXPIRED":
+            # Safe to start over: an expired container can never be published.
+            for key in ("container_id", "children"):
+                steps.pop(key, None)
+            save_step(steps)
+            raise TransientError(
+                "The Instagram upload expired before publishing; it will be made again.",
+                platform=self.platform,
+            )
+        raise StepPending(
+            "Instagram is still processing the media.",
+            platform=self.platform,
+            retry_at=utcnow() + timedelta(seconds=self.poll_interval),
+        )
 
     def _result(self, creds: Credentials, media_id: str) -> PublishResult:
         body = self.graph(

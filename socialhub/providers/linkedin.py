@@ -11,7 +11,6 @@ ahead (REFRESH_MARGIN) and the member reconnects.
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote, unquote, urlsplit
@@ -43,6 +42,8 @@ from socialhub.providers.base import (
     StepSaver,
     TransientError,
 )
+from socialhub.providers.errors import StepPending
+from socialhub.providers.types import utcnow
 
 API = "api.linkedin.com"
 WWW = "www.linkedin.com"
@@ -89,7 +90,6 @@ class LinkedInProvider(Provider):
     # The one place the API version lives; LinkedIn sunsets a version about a year after release.
     API_VERSION: ClassVar[str] = "202609"
     VIDEO_POLL_SECONDS: ClassVar[float] = 1.0
-    VIDEO_POLL_LIMIT: ClassVar[int] = 120
     LIMITS = ContentLimits(
         caption_max=3000,
         media_kinds=frozenset({"image", "video"}),
@@ -380,20 +380,20 @@ class LinkedInProvider(Provider):
             steps["media_finalized"] = True
             save_step(steps)
         path = f"/videos/{quote(steps['media_urn'], safe='')}"
-        for _ in range(self.VIDEO_POLL_LIMIT):
-            status = self.rest("GET", path, creds).json().get("status")
-            if status == "AVAILABLE":
-                return steps["media_urn"]
-            if status in {"PROCESSING_FAILED", "WAITING_UPLOAD"}:
-                steps.pop("media_urn", None)
-                steps.pop("media_finalized", None)
-                save_step(steps)
-                raise InvalidRequest(
-                    f"LinkedIn could not process the video (status {status}).", platform=self.platform
-                )
-            time.sleep(self.VIDEO_POLL_SECONDS)
-        raise TransientError(
-            "LinkedIn is still processing the video; we will try again.", platform=self.platform
+        status = self.rest("GET", path, creds).json().get("status")
+        if status == "AVAILABLE":
+            return steps["media_urn"]
+        if status in {"PROCESSING_FAILED", "WAITING_UPLOAD"}:
+            steps.pop("media_urn", None)
+            steps.pop("media_finalized", None)
+            save_step(steps)
+            raise InvalidRequest(
+                f"LinkedIn could not process the video (status {status}).", platform=self.platform
+            )
+        raise StepPending(
+            "LinkedIn is still processing the video.",
+            platform=self.platform,
+            retry_at=utcnow() + timedelta(seconds=self.VIDEO_POLL_SECONDS),
         )
 
     def publish(

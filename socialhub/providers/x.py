@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -42,6 +41,8 @@ from socialhub.providers.base import (
     StepSaver,
     TransientError,
 )
+from socialhub.providers.errors import StepPending
+from socialhub.providers.types import utcnow
 
 # twitter-text v3: code points in these ranges weigh 1, everything else 2; URLs weigh 23.
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
@@ -136,7 +137,6 @@ class XProvider(Provider):
     REFRESH_MARGIN = timedelta(minutes=15)
     CHUNK_BYTES: ClassVar[int] = 4 * 1024 * 1024
     SIMPLE_UPLOAD_MAX: ClassVar[int] = 5 * 1024 * 1024
-    STATUS_POLL_LIMIT: ClassVar[int] = 120
     LIMITS = ContentLimits(
         caption_max=MAX_WEIGHTED,
         caption_unit="weighted",
@@ -395,20 +395,28 @@ class XProvider(Provider):
             )
             upload["next"] = index + 1
             save_step(steps)
-        info = self.api("POST", f"/2/media/upload/{media_id}/finalize", creds)["data"].get("processing_info")
-        for _ in range(self.STATUS_POLL_LIMIT):
-            if not info or info.get("state") == "succeeded":
-                return media_id
-            if info.get("state") == "failed":
-                steps.pop("upload", None)
-                save_step(steps)
-                error = (info.get("error") or {}).get("message", "processing failed")
-                raise InvalidRequest(f"X could not process the media: {error}.", platform=self.platform)
-            time.sleep(min(float(info.get("check_after_secs", 1)), 10.0))
+        if not upload.get("finalized"):
+            info = self.api("POST", f"/2/media/upload/{media_id}/finalize", creds)["data"].get(
+                "processing_info"
+            )
+            upload["finalized"] = True
+            save_step(steps)
+        else:  # finalized on an earlier attempt: only ask how processing is going
             info = self.api(
                 "GET", "/2/media/upload", creds, params={"command": "STATUS", "media_id": media_id}
             )["data"].get("processing_info")
-        raise TransientError("X is still processing the video; we will try again.", platform=self.platform)
+        if not info or info.get("state") == "succeeded":
+            return media_id
+        if info.get("state") == "failed":
+            steps.pop("upload", None)
+            save_step(steps)
+            error = (info.get("error") or {}).get("message", "processing failed")
+            raise InvalidRequest(f"X could not process the media: {error}.", platform=self.platform)
+        raise StepPending(
+            "X is still processing the video.",
+            platform=self.platform,
+            retry_at=utcnow() + timedelta(seconds=float(info.get("check_after_secs", 1))),
+        )
 
     def publish(
         self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver

@@ -24,6 +24,7 @@ from socialhub.providers.base import (
 )
 from socialhub.providers.facebook import FacebookProvider
 from tests.oauth_helpers import consent
+from tests.providers.driver import publish
 from tests.sandbox.test_meta import JPEG, PAGE1, PAGE2, PAGE3, PAGE4, USER1, serve_media
 
 
@@ -147,7 +148,7 @@ def test_quota_readings_for_page_tokens(sandbox):
 def test_publish_text_post(fresh_sandbox):
     p, creds = provider(fresh_sandbox), creds_for(fresh_sandbox)
     steps: dict = {}
-    result = p.publish(creds, PublishRequest(caption="Hello from SocialHub"), steps, noop)
+    result = publish(p, creds, PublishRequest(caption="Hello from SocialHub"), steps, noop)
     assert (
         result.status == "published"
         and result.post_id.startswith(f"{PAGE1}_")
@@ -155,7 +156,7 @@ def test_publish_text_post(fresh_sandbox):
     )
     assert steps == {"post_id": result.post_id}
     assert fresh_sandbox.counters()[f"published:facebook:{PAGE1}"] == 1
-    again = p.publish(creds, PublishRequest(caption="Hello from SocialHub"), steps, noop)
+    again = publish(p, creds, PublishRequest(caption="Hello from SocialHub"), steps, noop)
     assert again.post_id == result.post_id
     counters = fresh_sandbox.counters()
     assert (
@@ -167,24 +168,25 @@ def test_publish_text_post(fresh_sandbox):
 def test_publish_scheduled(fresh_sandbox):
     p, creds = provider(fresh_sandbox), creds_for(fresh_sandbox)
     when = fresh_sandbox.sandbox.now() + timedelta(hours=2)
-    result = p.publish(creds, PublishRequest(caption="Later today", scheduled_for=when), {}, noop)
+    result = publish(p, creds, PublishRequest(caption="Later today", scheduled_for=when), {}, noop)
     assert result.status == "scheduled"
     assert result.post_id not in {s.post_id for s in p.list_posts(creds, limit=100).posts}
     found = p.find_published(creds, PublishRequest(caption="Later today", scheduled_for=when), utcnow())
     assert found is not None and found.post_id == result.post_id
     with pytest.raises(InvalidRequest, match="10 minutes"):
-        p.publish(
-            creds, PublishRequest(caption="too soon", scheduled_for=fresh_sandbox.sandbox.now()), {}, noop
+        publish(
+            p, creds, PublishRequest(caption="too soon", scheduled_for=fresh_sandbox.sandbox.now()), {}, noop
         )
 
 
 def test_publish_photo_video_and_album(fresh_sandbox, media_server, tmp_path: Path):
     p, creds = provider(fresh_sandbox), creds_for(fresh_sandbox)
     photo = MediaRef(kind="image", mime_type="image/jpeg", size_bytes=2000, url=f"{media_server}/photo.jpg")
-    one = p.publish(creds, PublishRequest(caption="photo", media=[photo]), {}, noop)
+    one = publish(p, creds, PublishRequest(caption="photo", media=[photo]), {}, noop)
     local = tmp_path / "local.jpg"
     local.write_bytes(JPEG)
-    uploaded = p.publish(
+    uploaded = publish(
+        p,
         creds,
         PublishRequest(
             caption="upload",
@@ -193,7 +195,8 @@ def test_publish_photo_video_and_album(fresh_sandbox, media_server, tmp_path: Pa
         {},
         noop,
     )
-    video = p.publish(
+    video = publish(
+        p,
         creds,
         PublishRequest(
             caption="video",
@@ -206,7 +209,7 @@ def test_publish_photo_video_and_album(fresh_sandbox, media_server, tmp_path: Pa
         noop,
     )
     steps: dict = {}
-    album = p.publish(creds, PublishRequest(caption="album", media=[photo, photo]), steps, noop)
+    album = publish(p, creds, PublishRequest(caption="album", media=[photo, photo]), steps, noop)
     assert len(steps["photo_ids"]) == 2
     listed = {s.post_id for s in p.list_posts(creds, limit=100).posts}
     assert {one.post_id, uploaded.post_id, video.post_id, album.post_id} <= listed
@@ -220,14 +223,14 @@ def test_album_resumes_after_recorded_photos(fresh_sandbox, media_server):
     photo = MediaRef(kind="image", mime_type="image/jpeg", size_bytes=2000, url=f"{media_server}/photo.jpg")
     first = p._upload(creds, f"/{PAGE1}/photos", photo, {"published": "false"}, "url")["id"]
     steps = {"photo_ids": [first]}
-    p.publish(creds, PublishRequest(caption="resumed album", media=[photo, photo]), steps, noop)
+    publish(p, creds, PublishRequest(caption="resumed album", media=[photo, photo]), steps, noop)
     assert fresh_sandbox.counters()[f"calls:facebook:POST /v21.0/{PAGE1}/photos"] == 2
 
 
 def test_find_published_by_caption(fresh_sandbox):
     p, creds = provider(fresh_sandbox), creds_for(fresh_sandbox)
     since = utcnow() - timedelta(minutes=1)
-    done = p.publish(creds, PublishRequest(caption="Where did it go?"), {}, noop)
+    done = publish(p, creds, PublishRequest(caption="Where did it go?"), {}, noop)
     assert p.find_published(creds, PublishRequest(caption="Where did it go?"), since).post_id == done.post_id
     assert p.find_published(creds, PublishRequest(caption="not there"), since) is None
 
@@ -261,7 +264,7 @@ def test_user_token_cannot_publish(sandbox):
     minted = sandbox.mint("facebook", PAGE2)
     creds = Credentials(access_token=minted["user_access_token"], account_id=PAGE2, extra={"page_id": PAGE2})
     with pytest.raises(PermissionMissing):
-        provider(sandbox).publish(creds, PublishRequest(caption="x"), {}, noop)
+        publish(provider(sandbox), creds, PublishRequest(caption="x"), {}, noop)
 
 
 def test_validate_content_limits(sandbox):
@@ -294,7 +297,8 @@ def test_resolve_pfbid_numeric_photo_and_video(fresh_sandbox, media_server):
         f"https://www.facebook.com/permalink.php?story_fbid={numeric}&id={PAGE1}"
     )
     assert p.resolve_post(creds, story).post_id == target.post_id
-    video = p.publish(
+    video = publish(
+        p,
         creds,
         PublishRequest(
             caption="v",
@@ -308,7 +312,8 @@ def test_resolve_pfbid_numeric_photo_and_video(fresh_sandbox, media_server):
     video_id = fresh_sandbox.sandbox.post("facebook", video.post_id)["object_id"]
     for url in (f"https://www.facebook.com/watch/?v={video_id}", f"https://www.facebook.com/reel/{video_id}"):
         assert p.resolve_post(creds, FacebookProvider.parse_post_url(url)).post_id == video.post_id
-    photo = p.publish(
+    photo = publish(
+        p,
         creds,
         PublishRequest(
             caption="p",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -19,11 +20,13 @@ from socialhub.providers.base import (
     PostRef,
     PublishRequest,
     RateLimited,
+    StepPending,
     TransientError,
     utcnow,
 )
 from socialhub.providers.instagram import InstagramProvider
 from tests.oauth_helpers import consent
+from tests.providers.driver import publish
 from tests.sandbox.test_meta import IG1, IG3, IG4, PAGE1, USER1, USER3, serve_media
 
 
@@ -36,7 +39,7 @@ REDIRECT = "https://socialhub.example/oauth/instagram/callback"
 
 
 def provider(sb, **kw) -> InstagramProvider:
-    kw = {"poll_interval": 0.05, "poll_timeout": 10, **kw}
+    kw = {"poll_interval": 0.05, **kw}
     return InstagramProvider(
         client_id="sandbox-instagram-client", client_secret="sandbox-instagram-secret", base_url=sb.url, **kw
     )
@@ -191,7 +194,8 @@ def pub(fresh_sandbox):
 def test_publish_image_end_to_end(pub, media_server):
     p, creds = provider(pub), creds_for(pub)
     saved = []
-    result = p.publish(
+    result = publish(
+        p,
         creds,
         PublishRequest(caption="Sourdough day", media=[image(media_server)]),
         {},
@@ -206,7 +210,8 @@ def test_publish_image_end_to_end(pub, media_server):
 
 def test_publish_reel_and_carousel(pub, media_server):
     p, creds = provider(pub), creds_for(pub)
-    reel = p.publish(
+    reel = publish(
+        p,
         creds,
         PublishRequest(
             caption="reel",
@@ -225,7 +230,8 @@ def test_publish_reel_and_carousel(pub, media_server):
     )
     assert "/reel/" in reel.url
     steps: dict = {}
-    album = p.publish(
+    album = publish(
+        p,
         creds,
         PublishRequest(caption="album", media=[image(media_server), image(media_server, "photo2.jpg")]),
         steps,
@@ -241,14 +247,14 @@ def test_publish_resumes_from_recorded_container(pub, media_server):
         creds, IG1, {"image_url": f"{media_server}/photo.jpg", "caption": "resume me"}
     )
     steps = {"container_id": container}
-    result = p.publish(
-        creds, PublishRequest(caption="resume me", media=[image(media_server)]), steps, lambda s: None
+    result = publish(
+        p, creds, PublishRequest(caption="resume me", media=[image(media_server)]), steps, lambda s: None
     )
     counters = pub.counters()
     assert counters[f"calls:instagram:POST /v21.0/{IG1}/media"] == 1  # no second container
     assert counters[f"published:instagram:{IG1}"] == 1 and steps["media_id"] == result.post_id
-    again = p.publish(
-        creds, PublishRequest(caption="resume me", media=[image(media_server)]), steps, lambda s: None
+    again = publish(
+        p, creds, PublishRequest(caption="resume me", media=[image(media_server)]), steps, lambda s: None
     )
     assert again.post_id == result.post_id
     assert pub.counters()[f"calls:instagram:POST /v21.0/{IG1}/media_publish"] == 1
@@ -258,23 +264,26 @@ def test_publish_after_lost_answer_finds_the_post(pub, media_server):
     p, creds = provider(pub), creds_for(pub)
     request = PublishRequest(caption="lost answer", media=[image(media_server)])
     steps: dict = {}
-    first = p.publish(creds, request, steps, lambda s: None)
+    first = publish(p, creds, request, steps, lambda s: None)
     retry = {"container_id": steps["container_id"]}  # the media_id write was lost
-    second = p.publish(creds, request, retry, lambda s: None)
+    second = publish(p, creds, request, retry, lambda s: None)
     assert second.post_id == first.post_id
     assert pub.counters()[f"published:instagram:{IG1}"] == 1
 
 
-def test_publish_waits_then_gives_up_without_losing_the_container(fresh_sandbox, media_server):
+def test_processing_container_is_pending_without_sleeping_and_resumes(fresh_sandbox, media_server):
     fresh_sandbox.set_config(**{"instagram.container_processing_seconds": 3600})
-    p = provider(fresh_sandbox, poll_timeout=0.3)
+    p = provider(fresh_sandbox, poll_interval=30)
     creds, steps = creds_for(fresh_sandbox), {}
-    with pytest.raises(TransientError, match="still processing"):
+    started = time.monotonic()
+    with pytest.raises(StepPending, match="still processing") as pending:
         p.publish(creds, PublishRequest(caption="slow", media=[image(media_server)]), steps, lambda s: None)
+    assert time.monotonic() - started < 5, "the provider waited instead of handing back"
+    assert 25 <= (pending.value.retry_at - utcnow()).total_seconds() <= 31
     assert "container_id" in steps and "media_id" not in steps
     fresh_sandbox.advance(3601)
-    result = p.publish(
-        creds, PublishRequest(caption="slow", media=[image(media_server)]), steps, lambda s: None
+    result = publish(
+        p, creds, PublishRequest(caption="slow", media=[image(media_server)]), steps, lambda s: None
     )
     assert result.post_id and fresh_sandbox.counters()[f"calls:instagram:POST /v21.0/{IG1}/media"] == 1
 
@@ -283,24 +292,26 @@ def test_publish_waits_then_gives_up_without_losing_the_container(fresh_sandbox,
 def test_publish_bad_media_is_an_invalid_request(pub, media_server, name, match):
     p, creds = provider(pub), creds_for(pub)
     with pytest.raises(InvalidRequest, match=match):
-        p.publish(creds, PublishRequest(caption="bad", media=[image(media_server, name)]), {}, lambda s: None)
+        publish(
+            p, creds, PublishRequest(caption="bad", media=[image(media_server, name)]), {}, lambda s: None
+        )
     assert pub.counters().get(f"published:instagram:{IG1}", 0) == 0
 
 
 def test_publish_quota_is_rate_limited(pub, media_server):
     pub.set_config(**{"instagram.publish_quota_total": 1})
     p, creds = provider(pub), creds_for(pub)
-    p.publish(creds, PublishRequest(caption="one", media=[image(media_server)]), {}, lambda s: None)
+    publish(p, creds, PublishRequest(caption="one", media=[image(media_server)]), {}, lambda s: None)
     with pytest.raises(RateLimited) as info:
-        p.publish(creds, PublishRequest(caption="two", media=[image(media_server)]), {}, lambda s: None)
+        publish(p, creds, PublishRequest(caption="two", media=[image(media_server)]), {}, lambda s: None)
     assert info.value.retry_at is not None
 
 
 def test_find_published(pub, media_server):
     p, creds = provider(pub), creds_for(pub)
     since = utcnow() - timedelta(minutes=1)
-    done = p.publish(
-        creds, PublishRequest(caption="find me", media=[image(media_server)]), {}, lambda s: None
+    done = publish(
+        p, creds, PublishRequest(caption="find me", media=[image(media_server)]), {}, lambda s: None
     )
     found = p.find_published(creds, PublishRequest(caption="find me  "), since)
     assert found is not None and found.post_id == done.post_id

@@ -24,6 +24,7 @@ from socialhub.providers.base import (
 )
 from socialhub.providers.linkedin import LinkedInProvider, escape_commentary, unescape_commentary
 from tests.oauth_helpers import consent
+from tests.providers.driver import publish
 
 REDIRECT = "https://app.example.com/oauth/linkedin/callback"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 400
@@ -196,7 +197,7 @@ def test_publish_text_exactly_once(provider, sandbox):
     before = sandbox.counters()
     saved, save = steps_log()
     caption = "Launch notes (v2) — #shipping @team [beta] 6612"
-    result = provider.publish(creds, PublishRequest(caption=caption), {}, save)
+    result = publish(provider, creds, PublishRequest(caption=caption), {}, save)
     assert result.status == "published" and result.post_id.startswith("urn:li:share:")
     assert saved[-1]["post_urn"] == result.post_id
     after = sandbox.counters()
@@ -205,7 +206,7 @@ def test_publish_text_exactly_once(provider, sandbox):
     # Little-text escaping round-trips: the member sees exactly the caption.
     assert provider.resolve_post(creds, PostRef("linkedin", result.post_id, "urn")).caption == caption
     # A retry with the step recorded creates nothing.
-    again = provider.publish(creds, PublishRequest(caption=caption), dict(saved[-1]), save)
+    again = publish(provider, creds, PublishRequest(caption=caption), dict(saved[-1]), save)
     assert again.post_id == result.post_id
     assert sandbox.counters()[f"published:linkedin:{m}"] == after[f"published:linkedin:{m}"]
 
@@ -214,10 +215,10 @@ def test_publish_lost_answer_adopts_existing_post(provider, sandbox):
     creds = creds_for(sandbox, 2)
     m = member(sandbox, 2)
     caption = "An answer that got lost on the way 4410"
-    first = provider.publish(creds, PublishRequest(caption=caption), {}, lambda s: None)
+    first = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
     count = sandbox.counters()[f"published:linkedin:{m}"]
     # No step was saved (say the worker died): LinkedIn refuses the duplicate and names the post.
-    second = provider.publish(creds, PublishRequest(caption=caption), {}, lambda s: None)
+    second = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
     assert second.post_id == first.post_id
     assert sandbox.counters()[f"published:linkedin:{m}"] == count
 
@@ -236,10 +237,10 @@ def test_publish_image_resumes_after_failure(provider, sandbox, tmp_path):
     sandbox.fault("linkedin", "server_error", count=1, endpoint="/rest/posts")
     steps: dict = {}
     with pytest.raises(TransientError):
-        provider.publish(creds, request, steps, save)
+        publish(provider, creds, request, steps, save)
     assert steps["media_urn"].startswith("urn:li:image:") and steps["media_ready"] is True
     assert "post_urn" not in steps
-    result = provider.publish(creds, request, steps, save)
+    result = publish(provider, creds, request, steps, save)
     after = sandbox.counters()
     assert after["calls:linkedin:POST /rest/images"] - before.get("calls:linkedin:POST /rest/images", 0) == 1
     assert after[f"published:linkedin:{m}"] - before.get(f"published:linkedin:{m}", 0) == 1
@@ -284,7 +285,7 @@ def test_publish_video(sandbox, clip_url):
         media=[MediaRef(kind="video", mime_type="video/mp4", size_bytes=len(MP4), url=clip_url)],
     )
     saved, save = steps_log()
-    result = p.publish(creds, request, {}, save)
+    result = publish(p, creds, request, {}, save)
     assert result.post_id.startswith("urn:li:share:") and saved[-1]["media_urn"].startswith("urn:li:video:")
     assert saved[-1]["media_finalized"] is True
     post = p.resolve_post(creds, PostRef("linkedin", result.post_id, "urn"))
@@ -297,7 +298,7 @@ def test_find_published(provider, sandbox):
     caption = "Findable post with (escapes) 5150"
     since = datetime.now(UTC) - timedelta(minutes=5)
     assert provider.find_published(creds, PublishRequest(caption=caption), since) is None
-    result = provider.publish(creds, PublishRequest(caption=caption), {}, lambda s: None)
+    result = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
     found = provider.find_published(creds, PublishRequest(caption=caption), since)
     assert found is not None and found.post_id == result.post_id and found.caption == caption
 
@@ -345,7 +346,7 @@ def test_sunset_version_reported_clearly(sandbox):
 
 def test_commentary_too_long_is_invalid(provider, sandbox):
     with pytest.raises(InvalidRequest, match="3000"):
-        provider.publish(creds_for(sandbox, 2), PublishRequest(caption="z" * 3001), {}, lambda s: None)
+        publish(provider, creds_for(sandbox, 2), PublishRequest(caption="z" * 3001), {}, lambda s: None)
 
 
 # --- limits and URLs -----------------------------------------------------------------------------------------

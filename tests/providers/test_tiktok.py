@@ -23,10 +23,13 @@ from socialhub.providers.base import (
     PermissionMissing,
     PublishRequest,
     RateLimited,
+    StepPending,
     TransientError,
+    utcnow,
 )
 from socialhub.providers.tiktok import TikTokProvider
 from tests.oauth_helpers import consent
+from tests.providers.driver import publish
 from tests.servers import ThreadedServer
 
 REDIRECT = "https://app.example.com/oauth/tiktok/callback"
@@ -196,7 +199,7 @@ def test_publish_file_upload_private_post_found_in_video_list(publishing, tmp_pa
     )
     saved: list[dict] = []
     before_init = counter(sb, INIT)
-    result = p.publish(creds, request, {}, lambda s: saved.append(dict(s)))
+    result = publish(p, creds, request, {}, lambda s: saved.append(dict(s)))
     assert result.status == "published"
     assert [s.get("post_id") for s in saved][-1] == result.post_id
     assert (
@@ -228,7 +231,7 @@ def test_publish_resumes_after_a_crash_mid_upload(publishing, tmp_path):
         raise RuntimeError("worker died")
 
     with pytest.raises(RuntimeError):
-        p.publish(creds, request, steps, crash)
+        publish(p, creds, request, steps, crash)
     assert steps["total_chunk_count"] == 2 and steps["chunk_size"] == 5 * MIB
     # The first chunk made it to TikTok before the crash.
     first = httpx.put(
@@ -238,12 +241,12 @@ def test_publish_resumes_after_a_crash_mid_upload(publishing, tmp_path):
     )
     assert first.status_code == 206
     init_before, put_before = counter(sb, INIT), counter(sb, PUT)
-    result = p.publish(creds, request, steps, steps.update)
+    result = publish(p, creds, request, steps, steps.update)
     assert counter(sb, INIT) == init_before  # never initialised twice
     assert counter(sb, PUT) - put_before == 1  # only the missing chunk was sent
     assert counter(sb, f"published:tiktok:{creds.account_id}") == 1
     assert (
-        p.publish(creds, request, steps, steps.update).post_id == result.post_id
+        publish(p, creds, request, steps, steps.update).post_id == result.post_id
     )  # done: nothing more is sent
     assert counter(sb, f"published:tiktok:{creds.account_id}") == 1
 
@@ -260,29 +263,29 @@ def test_retry_after_a_lost_result_finds_the_same_private_post(publishing, tmp_p
         stored.update(s)
 
     with pytest.raises(RuntimeError):
-        p.publish(creds, request, {}, lose_the_result)
+        publish(p, creds, request, {}, lose_the_result)
     init_before, put_before = counter(sb, INIT), counter(sb, PUT)
     steps = dict(stored)
-    result = p.publish(creds, request, steps, steps.update)
+    result = publish(p, creds, request, steps, steps.update)
     assert (counter(sb, INIT), counter(sb, PUT)) == (init_before, put_before)
     assert result.post_id == p.list_posts(creds, limit=1).posts[0].post_id
     assert counter(sb, f"published:tiktok:{creds.account_id}") == 1
 
 
-def test_publish_waits_then_resumes_polling_later(fresh_sandbox, tmp_path):
+def test_publish_is_pending_then_resumes_polling_later(fresh_sandbox, tmp_path):
     fresh_sandbox.set_config(**{"tiktok.processing_seconds": 600})
     p = make_provider(fresh_sandbox)
-    p.poll_timeout = 0.2
     creds = creds_for(fresh_sandbox, "mika_bakes", privacy_level="SELF_ONLY")
     request = PublishRequest(caption="Slow processing", media=[video_file(tmp_path)])
     steps: dict = {}
-    with pytest.raises(TransientError):
+    with pytest.raises(StepPending) as pending:
         p.publish(creds, request, steps, steps.update)
+    assert pending.value.retry_at > utcnow()
     assert steps["uploaded"] is True
     fresh_sandbox.advance(601)
     creds.access_token = p.refresh(creds).access_token
     init_before = counter(fresh_sandbox, INIT)
-    result = p.publish(creds, request, steps, steps.update)
+    result = publish(p, creds, request, steps, steps.update)
     assert result.post_id and counter(fresh_sandbox, INIT) == init_before
     assert counter(fresh_sandbox, f"published:tiktok:{creds.account_id}") == 1
     p.close()
@@ -309,7 +312,7 @@ def test_publish_pull_from_url_public_on_an_audited_app(publishing, media_url):
         kind="video", mime_type="video/mp4", size_bytes=len(MP4), url=media_url, duration_seconds=10
     )
     steps: dict = {}
-    result = p.publish(creds, PublishRequest(caption="Public from URL", media=[media]), steps, steps.update)
+    result = publish(p, creds, PublishRequest(caption="Public from URL", media=[media]), steps, steps.update)
     assert steps["source"] == "PULL_FROM_URL" and steps["privacy_level"] == "PUBLIC_TO_EVERYONE"
     assert result.url == f"https://www.tiktok.com/@lena.rivers/video/{result.post_id}"
     assert p.fetch_metrics(creds, [result.post_id])[result.post_id].views is not None
@@ -321,7 +324,7 @@ def test_publish_of_a_bad_file_fails_with_the_reason(publishing, tmp_path):
     creds = creds_for(sb, "quiet.sam")
     bad = video_file(tmp_path, b"this is not a video" * 20)
     with pytest.raises(InvalidRequest) as err:
-        p.publish(creds, PublishRequest(caption="broken", media=[bad]), {}, lambda s: None)
+        publish(p, creds, PublishRequest(caption="broken", media=[bad]), {}, lambda s: None)
     assert "not a video TikTok can read" in str(err.value)
     assert counter(sb, f"published:tiktok:{creds.account_id}") == 0
 

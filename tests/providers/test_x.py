@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,10 +22,13 @@ from socialhub.providers.base import (
     PostRef,
     PublishRequest,
     RateLimited,
+    StepPending,
     TransientError,
+    utcnow,
 )
 from socialhub.providers.x import XProvider, weighted_length
 from tests.oauth_helpers import consent
+from tests.providers.driver import publish
 
 REDIRECT = "https://app.example.com/oauth/x/callback"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 500
@@ -198,10 +202,10 @@ def test_publish_text_once_with_quota_readings(sandbox):
     uid = creds.account_id
     before = sandbox.counters()
     steps: dict = {}
-    result = p.publish(creds, PublishRequest(caption="Typed once, posted once 2718"), steps, lambda s: None)
+    result = publish(p, creds, PublishRequest(caption="Typed once, posted once 2718"), steps, lambda s: None)
     assert steps == {"tweet_id": result.post_id}
     assert result.url == f"https://x.com/tiny_teapot/status/{result.post_id}"
-    again = p.publish(creds, PublishRequest(caption="Typed once, posted once 2718"), steps, lambda s: None)
+    again = publish(p, creds, PublishRequest(caption="Typed once, posted once 2718"), steps, lambda s: None)
     assert again.post_id == result.post_id
     after = sandbox.counters()
     assert after[f"published:x:{uid}"] - before.get(f"published:x:{uid}", 0) == 1
@@ -218,9 +222,9 @@ def test_publish_text_once_with_quota_readings(sandbox):
 def test_publish_lost_answer_finds_existing_tweet(provider, sandbox):
     creds = creds_for(sandbox, 2)
     caption = "Lost the answer to this one https://example.com/a?b=1 3141"
-    first = provider.publish(creds, PublishRequest(caption=caption), {}, lambda s: None)
+    first = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
     count = sandbox.counters()[f"published:x:{creds.account_id}"]
-    second = provider.publish(creds, PublishRequest(caption=caption), {}, lambda s: None)
+    second = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
     assert second.post_id == first.post_id
     assert sandbox.counters()[f"published:x:{creds.account_id}"] == count
 
@@ -239,10 +243,10 @@ def test_publish_images_resume_without_reuploading(provider, sandbox, tmp_path):
     steps: dict = {}
     sandbox.fault("x", "server_error", count=1, endpoint="/2/tweets")
     with pytest.raises(TransientError):
-        provider.publish(creds, request, steps, lambda s: saved.append(dict(s)))
+        publish(provider, creds, request, steps, lambda s: saved.append(dict(s)))
     assert len(steps["media_ids"]) == 2 and "tweet_id" not in steps
     assert [len(s.get("media_ids", [])) for s in saved] == [1, 2]  # each upload recorded before the next
-    result = provider.publish(creds, request, steps, lambda s: saved.append(dict(s)))
+    result = publish(provider, creds, request, steps, lambda s: saved.append(dict(s)))
     counters = sandbox.counters()
     assert counters["calls:x:POST /2/media/upload"] - uploads_before == 2
     assert counters[f"published:x:{creds.account_id}"] - published_before == 1
@@ -260,7 +264,8 @@ def test_publish_chunked_video_waits_for_processing(sandbox, tmp_path):
     )
     before = sandbox.counters()
     saved: list[dict] = []
-    result = p.publish(
+    result = publish(
+        p,
         creds,
         PublishRequest(caption="Clip with processing 1414", media=[video]),
         {},
@@ -278,7 +283,9 @@ def test_publish_chunked_video_waits_for_processing(sandbox, tmp_path):
     assert (
         after["calls:x:GET /2/media/upload"] - before.get("calls:x:GET /2/media/upload", 0) >= 1
     )  # STATUS polls
-    assert [s["upload"]["next"] for s in saved if "upload" in s] == [0, 1, 2, 3]  # each segment recorded
+    uploads = [s["upload"] for s in saved if "upload" in s]
+    assert [u["next"] for u in uploads] == [0, 1, 2, 3, 3]  # each segment recorded, then FINALIZE
+    assert [bool(u.get("finalized")) for u in uploads] == [False] * 4 + [True]
     assert saved[-1]["tweet_id"] == result.post_id and "upload" not in saved[-1]
     p.close()
 
@@ -288,7 +295,7 @@ def test_find_published(provider, sandbox):
     since = datetime.now(UTC) - timedelta(minutes=10)
     caption = "Can you find me? &amp; friends 1123"
     assert provider.find_published(creds, PublishRequest(caption=caption), since) is None
-    result = provider.publish(creds, PublishRequest(caption=caption), {}, lambda s: None)
+    result = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
     found = provider.find_published(creds, PublishRequest(caption=caption), since)
     assert found is not None and found.post_id == result.post_id
 
@@ -321,9 +328,9 @@ def test_rate_limit_retry_at_from_reset_header(fresh_sandbox):
     fresh_sandbox.set_config(**{"x.tweets_per_15min_user": 1})
     p = make(fresh_sandbox)
     creds = creds_for(fresh_sandbox)
-    p.publish(creds, PublishRequest(caption="first in window"), {}, lambda s: None)
+    publish(p, creds, PublishRequest(caption="first in window"), {}, lambda s: None)
     with pytest.raises(RateLimited) as info:
-        p.publish(creds, PublishRequest(caption="second in window"), {}, lambda s: None)
+        publish(p, creds, PublishRequest(caption="second in window"), {}, lambda s: None)
     wait = info.value.retry_at - datetime.now(UTC)
     assert timedelta(minutes=14) < wait <= timedelta(minutes=15, seconds=5)
     p.close()
@@ -332,12 +339,12 @@ def test_rate_limit_retry_at_from_reset_header(fresh_sandbox):
 def test_missing_scope_is_permission_missing(provider, sandbox):
     creds = creds_for(sandbox, 1, ["tweet.read", "users.read"])
     with pytest.raises(PermissionMissing, match="tweet.write"):
-        provider.publish(creds, PublishRequest(caption="no scope to write 9090"), {}, lambda s: None)
+        publish(provider, creds, PublishRequest(caption="no scope to write 9090"), {}, lambda s: None)
 
 
 def test_too_long_text_is_invalid(provider, sandbox):
     with pytest.raises(InvalidRequest, match="too long"):
-        provider.publish(creds_for(sandbox, 1), PublishRequest(caption="日" * 141), {}, lambda s: None)
+        publish(provider, creds_for(sandbox, 1), PublishRequest(caption="日" * 141), {}, lambda s: None)
 
 
 # --- limits and URLs -------------------------------------------------------------------------------------
@@ -425,3 +432,30 @@ def test_resolve_post(provider, sandbox):
     assert post.post_id == tweet["id"] and post.caption == tweet["text"]
     with pytest.raises(NotFound):
         provider.resolve_post(creds, PostRef("x", "1234", "id"))
+
+
+def test_processing_video_hands_back_pending_and_never_finalizes_twice(fresh_sandbox, tmp_path):
+    fresh_sandbox.set_config(**{"x.media_processing_seconds": 600})
+    p = make(fresh_sandbox)
+    creds = creds_for(fresh_sandbox, 0)
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(MP4)
+    video = MediaRef(
+        kind="video", mime_type="video/mp4", size_bytes=len(MP4), duration_seconds=3, path=str(path)
+    )
+    request = PublishRequest(caption="Long processing 2718", media=[video])
+    steps: dict = {}
+    started = time.monotonic()
+    with pytest.raises(StepPending) as pending:
+        p.publish(creds, request, steps, lambda s: None)
+    assert time.monotonic() - started < 5 and pending.value.retry_at > utcnow()
+    assert steps["upload"]["finalized"] is True and "tweet_id" not in steps
+    fresh_sandbox.advance(601)
+    result = p.publish(creds, request, steps, lambda s: None)
+    counters = fresh_sandbox.counters()
+    finalizes = sum(
+        v for k, v in counters.items() if k.startswith("calls:x:POST") and k.endswith("/finalize")
+    )
+    assert result.post_id and finalizes == 1
+    assert counters["published:x"] == 1
+    p.close()

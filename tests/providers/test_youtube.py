@@ -24,6 +24,7 @@ from socialhub.providers.base import (
 )
 from socialhub.providers.youtube import YouTubeProvider
 from tests.oauth_helpers import consent
+from tests.providers.driver import publish
 
 REDIRECT = "https://app.example.com/oauth/youtube/callback"
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
@@ -193,7 +194,7 @@ def test_publish_resumable_upload_end_to_end(uploader, tmp_path):
         caption="First line is the title\nMore words for the description.", media=[video(tmp_path)]
     )
     saved: list[dict] = []
-    result = p.publish(creds, request, {}, lambda s: saved.append(dict(s)))
+    result = publish(p, creds, request, {}, lambda s: saved.append(dict(s)))
     assert result.status == "published" and result.url == f"https://www.youtube.com/watch?v={result.post_id}"
     assert saved[0]["upload_url"] and "video_id" not in saved[0]  # the session URI is saved before any byte
     assert saved[-1]["video_id"] == result.post_id
@@ -225,7 +226,7 @@ def test_retry_probes_the_saved_session_and_never_starts_a_second_upload(uploade
         raise RuntimeError("worker died")
 
     with pytest.raises(RuntimeError):
-        p.publish(creds, request, steps, crash)
+        publish(p, creds, request, steps, crash)
     with open(media.path, "rb") as fh:
         data = fh.read()
     partial = httpx.put(
@@ -238,7 +239,7 @@ def test_retry_probes_the_saved_session_and_never_starts_a_second_upload(uploade
     )
     assert partial.status_code == 308
     starts, puts = counter(sb, START), counter(sb, PUTS)
-    result = p.publish(creds, request, steps, steps.update)
+    result = publish(p, creds, request, steps, steps.update)
     assert counter(sb, START) == starts  # no second session
     assert counter(sb, PUTS) - puts == 3  # the probe, then the two missing chunks
     assert counter(sb, f"published:youtube:{creds.account_id}") == 1
@@ -257,11 +258,11 @@ def test_retry_after_the_last_chunk_gets_the_video_from_the_probe(uploader, tmp_
         stored.update(s)
 
     with pytest.raises(RuntimeError):
-        p.publish(creds, request, {}, lose_the_result)
+        publish(p, creds, request, {}, lose_the_result)
     assert "video_id" not in stored and stored["upload_url"]
     puts = counter(sb, PUTS)
     steps = dict(stored)
-    result = p.publish(creds, request, steps, steps.update)
+    result = publish(p, creds, request, steps, steps.update)
     assert counter(sb, PUTS) - puts == 1  # just the probe
     assert counter(sb, f"published:youtube:{creds.account_id}") == 1
     assert result.post_id == p.list_posts(creds, limit=1).posts[0].post_id
@@ -271,7 +272,8 @@ def test_scheduled_publish(uploader, tmp_path):
     sb, p = uploader
     creds = creds_for(sb, 0)
     when = datetime.now(UTC) + timedelta(days=2)
-    result = p.publish(
+    result = publish(
+        p,
         creds,
         PublishRequest(caption="Premieres later", media=[video(tmp_path, 1000)], scheduled_for=when),
         {},
@@ -298,11 +300,11 @@ def test_a_rejected_file_is_reported_and_not_uploaded_again(uploader, tmp_path):
     )
     steps: dict = {}
     with pytest.raises(InvalidRequest) as err:
-        p.publish(creds, request, steps, steps.update)
+        publish(p, creds, request, steps, steps.update)
     assert "invalidFile" in str(err.value)
     starts = counter(sb, START)
     with pytest.raises(InvalidRequest):
-        p.publish(creds, request, steps, steps.update)
+        publish(p, creds, request, steps, steps.update)
     assert counter(sb, START) == starts
 
 
@@ -325,8 +327,8 @@ def test_quota_readings_count_units_and_block_until_pacific_midnight(fresh_sandb
     assert err.value.retry_at.astimezone(readings[-1].blocked_until.tzinfo).hour == 0
     assert "midnight Pacific" in str(err.value)
     with pytest.raises(RateLimited):
-        p.publish(
-            creds, PublishRequest(caption="no quota", media=[video(tmp_path, 1000)]), {}, lambda s: None
+        publish(
+            p, creds, PublishRequest(caption="no quota", media=[video(tmp_path, 1000)]), {}, lambda s: None
         )
     assert readings[-1].bucket == "videos.insert" and readings[-1].blocked_until
     p.close()
@@ -355,8 +357,8 @@ def test_injected_faults_map_to_our_errors(sandbox, provider, fault, error):
 def test_missing_upload_scope_is_a_permission_error(sandbox, provider, tmp_path):
     creds = creds_for(sandbox, 0, scopes=["https://www.googleapis.com/auth/youtube.readonly"])
     with pytest.raises(PermissionMissing):
-        provider.publish(
-            creds, PublishRequest(caption="x", media=[video(tmp_path, 1000)]), {}, lambda s: None
+        publish(
+            provider, creds, PublishRequest(caption="x", media=[video(tmp_path, 1000)]), {}, lambda s: None
         )
 
 

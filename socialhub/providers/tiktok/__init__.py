@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -119,7 +118,6 @@ class TikTokProvider(Provider):
     REFRESH_MARGIN = timedelta(minutes=30)  # access tokens may live only 2 hours
 
     poll_interval: float = 3.0  # status/fetch allows 30 calls/min per token
-    poll_timeout: float = 90.0
     upload_chunk_size: int = 10 * MIB
 
     # --- OAuth ------------------------------------------------------------------------
@@ -391,6 +389,3 @@ class TikTokProvider(Provider):
         if not media.path or not os.path.exists(media.path):
             raise InvalidRequest("The video file to upload to TikTok is missing.", platform=self.platform)
         return media.path
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)

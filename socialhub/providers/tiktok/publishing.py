@@ -10,7 +10,7 @@ uploaded_bytes says, or goes straight back to polling the status.
 from __future__ import annotations
 
 import os
-import time
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from socialhub.providers.base import (
@@ -22,6 +22,8 @@ from socialhub.providers.base import (
     StepSaver,
     TransientError,
 )
+from socialhub.providers.errors import StepPending
+from socialhub.providers.types import utcnow
 
 if TYPE_CHECKING:
     from socialhub.providers.tiktok import TikTokProvider
@@ -168,16 +170,15 @@ def _status(p: TikTokProvider, creds: Credentials, publish_id: str) -> dict[str,
 
 
 def _wait(p: TikTokProvider, creds: Credentials, publish_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + p.poll_timeout
-    while True:
-        status = _status(p, creds, publish_id)
-        if status.get("status") in DONE:
-            return status
-        if time.monotonic() >= deadline:
-            raise TransientError(
-                "TikTok is still processing the video; we'll check again shortly.", platform=p.platform
-            )
-        p.sleep(p.poll_interval)
+    """One status look: done, or StepPending to look again after the poll interval."""
+    status = _status(p, creds, publish_id)
+    if status.get("status") in DONE:
+        return status
+    raise StepPending(
+        "TikTok is still processing the video.",
+        platform=p.platform,
+        retry_at=utcnow() + timedelta(seconds=p.poll_interval),
+    )
 
 
 def _find_private(
