@@ -204,17 +204,23 @@ def _user_menu() -> rx.Component:
             spacing="1",
             display=["none", "flex"],
         ),
-        rx.cond(AuthState.is_admin, rx.badge("Admin", variant="soft", radius="full")),
+        rx.cond(
+            AuthState.is_admin,
+            rx.badge("Admin", variant="soft", radius="full", display=["none", "inline-flex"]),
+        ),
+        # On a phone only the icon shows; the accessible name stays "Log out".
         rx.button(
             rx.icon("log_out", size=16),
-            "Log out",
+            rx.text("Log out", display=["none", "inline"]),
             on_click=AuthState.log_out,
             variant="soft",
             color_scheme="gray",
-            margin_left="var(--space-2)",
+            aria_label="Log out",
+            flex_shrink="0",
         ),
         align="center",
-        spacing="3",
+        spacing="2",
+        flex_shrink="0",
     )
 
 
@@ -233,6 +239,8 @@ def topbar(route: str) -> rx.Component:
             rx.box(wordmark("4"), display=["block", "block", "none"]),
             align="center",
             spacing="3",
+            min_width="0",
+            overflow="hidden",
         ),
         rx.cond(
             AuthState.auth_checked,
@@ -240,8 +248,9 @@ def topbar(route: str) -> rx.Component:
         ),
         justify="between",
         align="center",
+        gap="3",
         height="64px",
-        padding_x=["var(--space-4)", "var(--space-4)", "var(--space-6)"],
+        padding_x=["var(--space-3)", "var(--space-4)", "var(--space-6)"],
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         background=rx.color("gray", 1),
         position="sticky",

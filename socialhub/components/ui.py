@@ -23,13 +23,7 @@ STATUS_COLORS = {
 def wordmark(size: str = "5") -> rx.Component:
     """The SocialHub logo: an icon tile and the name."""
     return rx.hstack(
-        rx.center(
-            rx.icon("radio_tower", size=18, color="white"),
-            background=rx.color("accent", 9),
-            border_radius="10px",
-            width="32px",
-            height="32px",
-        ),
+        rx.image(src="/logo.svg", alt="", width="32px", height="32px", flex_shrink="0"),
         rx.heading("SocialHub", size=size, weight="bold", trim="both"),
         align="center",
         spacing="2",

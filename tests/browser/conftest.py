@@ -142,6 +142,27 @@ def live_app(app_data_dir, app_sandbox, redis_url) -> Iterator[str]:
             proc.wait(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def _empty_app_database(request) -> None:
+    """Each browser test starts from an empty app database (the first sign-up is the first
+    account ever), so no test depends on another having run before it."""
+    if "live_app" not in request.fixturenames:
+        return
+    from sqlalchemy import create_engine
+    from sqlmodel import SQLModel
+
+    import socialhub.models  # noqa: F401  (registers the tables)
+    from socialhub.config import Settings
+
+    request.getfixturevalue("live_app")
+    data_dir = request.getfixturevalue("app_data_dir")
+    engine = create_engine(Settings(SOCIALHUB_DATA_DIR=data_dir, DATABASE_URL=None).db_url)
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def browser(live_app):
     from playwright.sync_api import sync_playwright

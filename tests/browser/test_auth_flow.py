@@ -121,7 +121,7 @@ def test_leaderboard_is_public(page: Page, live_app: str, screenshot):
 
 
 def test_members_see_admins_only(page: Page, live_app: str):
-    # Make sure someone else is the first account, whatever order the tests ran in.
+    # Someone else is the first account (the database is empty at the start of each test).
     page.goto(f"{live_app}/signup")
     fill_signup(page, OWNER)
     page.wait_for_load_state("networkidle")
