@@ -39,6 +39,7 @@ from socialhub.providers.errors import (  # noqa: F401, E402
     InvalidPostUrl,
     InvalidRequest,
     NotFound,
+    OutcomeUnknown,
     PermissionMissing,
     ProviderError,
     RateLimited,
@@ -386,17 +387,104 @@ class Provider:
         """Metrics for many posts in as few calls as the platform allows (MAX_IDS_PER_CALL)."""
         raise NotImplementedError
 
+    # --- the publish contract ---------------------------------------------------------------
+    # publish() = resumable preparation steps (each saved with save_step before the next; a
+    # step that must wait raises StepPending), then exactly one irreversible create call made
+    # through create_once(), which records an "about to create" marker first. Whoever runs
+    # publish (the engine) decides between published, retry and reconciliation.
+    CREATE_MARKER: ClassVar[str] = "creating_at"
+    CREATED: ClassVar[str] = "created"
+    # find_published: how far before the marker a post may be dated (platform clocks and
+    # rounding), and how many pages of the account's recent posts to scan.
+    FIND_CLOCK_SLACK: ClassVar[timedelta] = timedelta(minutes=5)
+    FIND_MAX_PAGES: ClassVar[int] = 5
+    FIND_PAGE_SIZE: ClassVar[int] = 50
+
     def publish(
         self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver
     ) -> PublishResult:
         """Publish resumably: record each platform-side step with save_step(steps) before the next."""
         raise NotImplementedError
 
+    def create_once(
+        self, steps: dict[str, Any], save_step: StepSaver, create: Callable[[], PublishResult]
+    ) -> PublishResult:
+        """Make the irreversible call at most once per target.
+
+        Already created: the saved result. A marker without a result: an earlier attempt may
+        have created the post, so OutcomeUnknown (reconcile, never resend). Otherwise the
+        marker is saved, the call made, and its result saved. A call that got no answer is
+        OutcomeUnknown too; a definite refusal (the platform answered) clears the marker so a
+        retry may send it again."""
+        done = steps.get(self.CREATED)
+        if done:
+            return PublishResult(
+                status=done.get("status", "published"), post_id=done["post_id"], url=done.get("url")
+            )
+        if steps.get(self.CREATE_MARKER):
+            raise OutcomeUnknown(
+                f"An earlier attempt may already have created this {self.label} post.", platform=self.platform
+            )
+        steps[self.CREATE_MARKER] = utcnow().isoformat()
+        save_step(steps)
+        try:
+            result = create()
+        except TransientError as exc:
+            if exc.status is None:  # no answer: sent or not, nobody knows
+                raise OutcomeUnknown(
+                    f"{self.label} did not answer the publish call; checking whether the post exists.",
+                    platform=self.platform,
+                ) from exc
+            steps.pop(self.CREATE_MARKER, None)
+            save_step(steps)
+            raise
+        except ProviderError:
+            steps.pop(self.CREATE_MARKER, None)
+            save_step(steps)
+            raise
+        steps[self.CREATED] = {"status": result.status, "post_id": result.post_id, "url": result.url}
+        save_step(steps)
+        return result
+
+    @staticmethod
+    def normalize_caption(text: str) -> str:
+        """Captions as platforms echo them: whitespace collapsed, Unicode NFC."""
+        import unicodedata
+
+        return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+    def find_by_steps(self, creds: Credentials, steps: dict[str, Any]) -> RemotePost | None:
+        """A platform that can answer from the ids saved so far (a container, a publish id, an
+        upload session) overrides this; None means "look by caption and time"."""
+        return None
+
     def find_published(
-        self, creds: Credentials, request: PublishRequest, since: datetime
+        self,
+        creds: Credentials,
+        request: PublishRequest,
+        since: datetime,
+        steps: dict[str, Any] | None = None,
     ) -> RemotePost | None:
-        """Look for a post we may have created (caption and time window) after an unknown outcome."""
-        raise NotImplementedError
+        """Look for a post we may have created after an unknown outcome: first by the saved
+        ids, then among the account's posts since `since` (minus FIND_CLOCK_SLACK) with the
+        same caption."""
+        found = self.find_by_steps(creds, steps or {})
+        if found is not None:
+            return found
+        wanted = self.normalize_caption(request.caption)
+        oldest = since - self.FIND_CLOCK_SLACK
+        cursor = None
+        for _ in range(self.FIND_MAX_PAGES):
+            page = self.list_posts(creds, cursor=cursor, limit=self.FIND_PAGE_SIZE)
+            for post in page.posts:
+                if post.created_at is not None and post.created_at < oldest:
+                    return None  # newest first: everything after this is older
+                if self.normalize_caption(post.caption) == wanted:
+                    return post
+            cursor = page.next_cursor
+            if not cursor:
+                return None
+        return None
 
     @classmethod
     def parse_post_url(cls, url: str) -> PostRef:

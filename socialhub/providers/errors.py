@@ -82,5 +82,13 @@ class StepPending(ProviderError):
     kind = "pending"
 
 
+class OutcomeUnknown(ProviderError):
+    """The irreversible "create the post" call may or may not have happened: it was sent and no
+    answer came (timeout, connection reset), or an earlier attempt stopped after its
+    "about to create" marker. Never simply send it again: reconcile with find_published."""
+
+    kind = "unknown"
+
+
 class InvalidPostUrl(ValueError):
     """A pasted URL is not a post URL of any platform we know (or of this platform)."""

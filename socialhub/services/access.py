@@ -30,11 +30,13 @@ from socialhub.providers.base import (
     AuthExpired,
     AuthRevoked,
     Credentials,
+    OutcomeUnknown,
     Provider,
     ProviderError,
     QuotaReading,
     RateLimited,
     RefreshUnavailable,
+    StepPending,
 )
 from socialhub.services import quotas, rate_gate
 
@@ -248,6 +250,8 @@ def call(
                 raise (refreshed.error or first) from first
             acct = load(connection_id)
             result = fn(provider, acct.creds)
+    except (StepPending, OutcomeUnknown):
+        raise  # not failures of the connection: the publishing engine keeps its own log
     except ProviderError as exc:
         if not getattr(exc, "_recorded", False):
             record_failure(connection_id, exc, job=job)
