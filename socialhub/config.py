@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     oauth_state_ttl_minutes: int = Field(10, validation_alias=_env("SOCIALHUB_OAUTH_STATE_TTL_MINUTES"))
 
     workers: int = Field(1, validation_alias=_env("SOCIALHUB_WORKERS"))
+    # Publishing: a post whose time passed by more than this while nothing could run is
+    # "missed" and waits for the creator instead of going out late.
+    publish_missed_grace_minutes: int = Field(
+        60, validation_alias=_env("SOCIALHUB_PUBLISH_MISSED_GRACE_MINUTES")
+    )
+    # Transient failures are retried this many times (exponential backoff with jitter).
+    publish_max_attempts: int = Field(5, validation_alias=_env("SOCIALHUB_PUBLISH_MAX_ATTEMPTS"))
+    # After an unknown outcome, look for the post on the platform for this long before
+    # asking the creator.
+    publish_reconcile_minutes: int = Field(30, validation_alias=_env("SOCIALHUB_PUBLISH_RECONCILE_MINUTES"))
+    # How long a worker's claim on a target lasts before the sweeper reconciles it.
+    publish_lease_seconds: int = Field(600, validation_alias=_env("SOCIALHUB_PUBLISH_LEASE_SECONDS"))
     http_timeout_seconds: float = Field(20.0, validation_alias=_env("SOCIALHUB_HTTP_TIMEOUT"))
 
     sandbox_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_SANDBOX_URL"))

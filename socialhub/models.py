@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -28,12 +28,18 @@ class ConnectionStatus(str, Enum):
 
 
 class TargetStatus(str, Enum):
+    """Where one post stands on one account (services/publish_states.py has the transitions)."""
+
     draft = "draft"
     scheduled = "scheduled"
     publishing = "publishing"
-    unconfirmed = "unconfirmed"
+    retrying = "retrying"  # a transient error; due_at is the next attempt
+    needs_reconnect = "needs_reconnect"  # the token expired or was revoked; resumes after reconnecting
+    unconfirmed = "unconfirmed"  # the outcome is unknown and reconciliation did not find the post
+    missed = "missed"  # its time passed while nothing could run; the creator decides
     published = "published"
     failed = "failed"
+    cancelled = "cancelled"
 
 
 # --- users -------------------------------------------------------------------------------
@@ -161,6 +167,20 @@ class MediaFile(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class MediaGrant(SQLModel, table=True):
+    """An unguessable URL through which a platform may fetch one media file (Instagram,
+    Facebook and TikTok pull media by URL), valid while a target needs it."""
+
+    __tablename__ = "media_grants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    media_file_id: int = Field(foreign_key="media_files.id", ondelete="CASCADE")
+    target_id: int | None = Field(default=None, foreign_key="post_targets.id", index=True, ondelete="CASCADE")
+    expires_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Post(SQLModel, table=True):
     __tablename__ = "posts"
 
@@ -185,15 +205,44 @@ class PostTarget(SQLModel, table=True):
     post_id: int = Field(foreign_key="posts.id", index=True, ondelete="CASCADE")
     connection_id: int = Field(foreign_key="connections.id", index=True, ondelete="CASCADE")
     caption: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    status: TargetStatus = Field(default=TargetStatus.draft, max_length=20, index=True)
+    # A plain string column: new states need no database type change.
+    status: TargetStatus = Field(
+        default=TargetStatus.draft, sa_column=Column(String(20), nullable=False, index=True)
+    )
+    # When the engine should look at it next: the scheduled time, a retry, a pending check.
+    due_at: datetime | None = Field(default=None, index=True)
+    # The claim: which worker runs it and until when (a dead worker's lease expires).
+    lease_owner: str | None = Field(default=None, max_length=120)
+    lease_expires_at: datetime | None = None
+    # Facebook: handed to the platform's own scheduling (scheduled_publish_time).
+    native_schedule: bool = False
     # Platform-side steps recorded before the next one is taken (container id, upload url...).
     steps: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     platform_post_id: str | None = Field(default=None, max_length=200)
     platform_url: str | None = Field(default=None, sa_column=Column(Text))
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+    error_code: str | None = Field(default=None, max_length=60)
     published_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PostEvent(SQLModel, table=True):
+    """Every change of a target, for the creator's event log and for audits."""
+
+    __tablename__ = "post_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    target_id: int = Field(foreign_key="post_targets.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow)
+    step: str = Field(max_length=40)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str | None = Field(default=None, max_length=20)
+    attempt: int = 0
+    platform_status: int | None = None
+    error_code: str | None = Field(default=None, max_length=60)
+    message: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 # --- metrics -----------------------------------------------------------------------------

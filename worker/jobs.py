@@ -24,3 +24,19 @@ def refresh_tokens() -> dict[str, int]:
     from socialhub.services import access
 
     return access.refresh_expiring_tokens()
+
+
+@audited("publish_target")
+def publish_target(target_id: int) -> str:
+    """Publish one target (claims it first; a second delivery of the same job does nothing)."""
+    from socialhub.services import engine
+
+    return engine.run_target(target_id).value
+
+
+@audited("dispatch_publishing")
+def dispatch_publishing() -> dict[str, int]:
+    """Every minute: enqueue what is due, mark what is missed, recover dead workers' targets."""
+    from socialhub.services import dispatch
+
+    return dispatch.dispatch_due()

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 # id -> (cron, dotted function, queue). Changing a definition changes its registered id.
 PERIODIC_JOBS: dict[str, tuple[str, str, str]] = {
     "refresh_tokens": ("7 * * * *", "worker.jobs.refresh_tokens", "default"),
+    "dispatch_publishing": ("* * * * *", "worker.jobs.dispatch_publishing", "publish"),
 }
 
 

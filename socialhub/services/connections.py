@@ -32,7 +32,7 @@ from socialhub.providers.base import (
     ProviderError,
     TokenSet,
 )
-from socialhub.services import access, rate_gate
+from socialhub.services import access, publishing, rate_gate
 from socialhub.services.access import NotYours, apply_tokens, credentials
 
 log = logging.getLogger(__name__)
@@ -366,6 +366,8 @@ def _store_account(session: Session, *, user_id: int, platform: str, item: Conne
     session.flush()
     session.add(_snapshot(conn.id, account))
     rate_gate.clear(platform, account.account_id)
+    # Posts that waited for this account to be reconnected go out now.
+    publishing.resume_after_reconnect(session, connection_id=conn.id)
     return conn
 
 
