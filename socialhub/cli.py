@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from socialhub.cli_posts import posts_app
 from socialhub.config import get_settings
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 admin_app = typer.Typer(help="Administrator accounts.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
+app.add_typer(posts_app, name="post")
 
 ROOT = Path(__file__).resolve().parent.parent
 
