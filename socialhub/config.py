@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     publish_reconcile_minutes: int = Field(30, validation_alias=_env("SOCIALHUB_PUBLISH_RECONCILE_MINUTES"))
     # How long a worker's claim on a target lasts before the sweeper reconciles it.
     publish_lease_seconds: int = Field(600, validation_alias=_env("SOCIALHUB_PUBLISH_LEASE_SECONDS"))
+    # One publish job also runs other due posts alongside (platform calls wait on the
+    # network): at most this many at once per worker, and per connected account.
+    publish_concurrency: int = Field(16, validation_alias=_env("SOCIALHUB_PUBLISH_CONCURRENCY"))
+    publish_per_account: int = Field(4, validation_alias=_env("SOCIALHUB_PUBLISH_PER_ACCOUNT"))
     http_timeout_seconds: float = Field(20.0, validation_alias=_env("SOCIALHUB_HTTP_TIMEOUT"))
 
     sandbox_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_SANDBOX_URL"))

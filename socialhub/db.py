@@ -29,7 +29,8 @@ def _engine_for(url: str) -> Engine:
             cur.close()
 
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # Publishing runs many targets side by side in one worker (SOCIALHUB_PUBLISH_CONCURRENCY).
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     _engines[url] = engine
     return engine
 

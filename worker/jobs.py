@@ -27,11 +27,12 @@ def refresh_tokens() -> dict[str, int]:
 
 
 @audited("publish_target")
-def publish_target(target_id: int) -> str:
-    """Publish one target (claims it first; a second delivery of the same job does nothing)."""
+def publish_target(target_id: int) -> dict[str, int]:
+    """Publish this target and whatever else is due alongside it (each claimed first, so a
+    second delivery of the same job does nothing)."""
     from socialhub.services import engine
 
-    return engine.run_target(target_id).value
+    return engine.run_due_batch(target_id)
 
 
 @audited("dispatch_publishing")

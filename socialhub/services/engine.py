@@ -466,3 +466,47 @@ def mark_missed_if_late(target_id: int, now: datetime | None = None) -> bool:
         except Conflict:
             return False
     return True
+
+
+# --- running due targets side by side ------------------------------------------------------
+
+
+def run_due_batch(first_id: int | None = None, now: datetime | None = None) -> dict[str, int]:
+    """Run `first_id` and whatever else is due, side by side: publishing waits on the network,
+    so one worker process keeps many calls in flight (SOCIALHUB_PUBLISH_CONCURRENCY), at most
+    SOCIALHUB_PUBLISH_PER_ACCOUNT per connected account. Each target is still claimed on its
+    own, so batches of two workers never overlap and a target's own job later finds nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = get_settings()
+    now = now or utcnow()
+    with session_scope() as s:
+        rows = s.exec(
+            select(PostTarget.id, PostTarget.connection_id)
+            .where(PostTarget.native_schedule.is_(False), _claimable(now))
+            .order_by(PostTarget.due_at)
+            .limit(settings.publish_concurrency * 4)
+        ).all()
+    per_account: dict[int, int] = {}
+    chosen: list[int] = [first_id] if first_id is not None else []
+    for tid, cid in rows:
+        if tid == first_id or len(chosen) >= settings.publish_concurrency * 4:
+            continue
+        if per_account.get(cid, 0) >= settings.publish_per_account:
+            continue
+        per_account[cid] = per_account.get(cid, 0) + 1
+        chosen.append(tid)
+    counts: dict[str, int] = {}
+    with ThreadPoolExecutor(max_workers=max(1, settings.publish_concurrency)) as pool:
+        for outcome in pool.map(_run_quietly, chosen):
+            counts[outcome.value] = counts.get(outcome.value, 0) + 1
+    return counts
+
+
+def _run_quietly(target_id: int) -> RunOutcome:
+    """One target of a batch: its failure is its own and never stops the others."""
+    try:
+        return run_target(target_id)
+    except Exception:
+        log.exception("publishing target %s failed unexpectedly", target_id)
+        return RunOutcome.not_claimed

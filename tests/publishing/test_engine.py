@@ -322,3 +322,24 @@ def test_media_urls_work_only_while_the_target_needs_them(publish_env, sandbox, 
     assert run_until_settled(target.id, sandbox) == S.published
     assert httpx.get(url).status_code == 404
     assert db.exec(select(MediaGrant).where(MediaGrant.target_id == target.id)).all() == []
+
+
+def test_a_batch_runs_due_targets_side_by_side_each_once(publish_env, sandbox, tmp_path, monkeypatch):
+    from socialhub.config import reset_settings_cache
+
+    monkeypatch.setenv("SOCIALHUB_PUBLISH_PER_ACCOUNT", "3")
+    reset_settings_cache()
+    db = publish_env
+    x = connected_account(db, "x")
+    li = connected_account(db, "linkedin")
+    for i in range(5):
+        publishing.create_post(db, user_id=x.user_id, caption=f"Batch {i} 8181", connection_ids=[x.id, li.id])
+    db.commit()
+    before = {p: _published_count(sandbox, p)[0] for p in ("x", "linkedin")}
+    first = engine.run_due_batch()
+    assert first.get("published") == 6  # three per account at most in one batch
+    second = engine.run_due_batch()
+    assert second.get("published") == 4
+    assert engine.run_due_batch() == {}
+    for p in ("x", "linkedin"):
+        assert _published_count(sandbox, p) == (before[p] + 5, 0)
