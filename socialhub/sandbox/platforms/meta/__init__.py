@@ -52,6 +52,7 @@ class MetaGraph(
 ):
     platforms = ("instagram", "facebook")
     hosts = ("www.facebook.com", *GRAPH_HOSTS, *IG_LOGIN_HOSTS)
+    extra_faults = frozenset({"user_rate_limited"})
 
     def routes(self) -> list[Route]:
         routes = [
@@ -123,6 +124,9 @@ class MetaGraph(
                 )
                 headers.update(app_usage_header(usage_numbers(1, 1)))
                 err = GraphError("(#32) Page request limit reached", 32, transient=True)
+        elif error == "user_rate_limited":
+            headers = app_usage_header(usage_numbers(1, 1))
+            err = GraphError("(#17) User request limit reached", 17, transient=True)
         elif error == "server_error":
             err = GraphError(
                 "An unexpected error has occurred. Please retry your request later.",

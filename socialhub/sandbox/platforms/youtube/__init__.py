@@ -26,6 +26,7 @@ from socialhub.sandbox.platforms.youtube.common import (
     error_body,
 )
 from socialhub.sandbox.platforms.youtube.oauth import OAuthPart
+from socialhub.sandbox.platforms.youtube.search import SearchPart
 from socialhub.sandbox.platforms.youtube.upload import ID_CHARS, UploadPart
 
 __all__ = ["YouTube"]
@@ -58,7 +59,7 @@ def _ident(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(ID_CHARS) for _ in range(n))
 
 
-class YouTube(OAuthPart, UploadPart, AnalyticsPart):
+class YouTube(OAuthPart, UploadPart, SearchPart, AnalyticsPart):
     """The YouTube platform module."""
 
     def routes(self) -> list[Route]:
@@ -69,6 +70,7 @@ class YouTube(OAuthPart, UploadPart, AnalyticsPart):
         return [
             *self.oauth_routes(),
             *self.data_routes(),
+            *self.search_routes(),
             *self.upload_routes(),
             *self.analytics_routes(),
             *catch_all,

@@ -121,6 +121,7 @@ class YouTubeBase(PlatformModule):
 
     platforms = (PLATFORM,)
     hosts = (ACCOUNTS_HOST, OAUTH_HOST, WWW, ANALYTICS)
+    extra_faults = frozenset({"upload_limit_exceeded"})
 
     def authorize_token(self, request: Request, any_of: tuple[str, ...]) -> dict[str, Any]:
         """The bearer token, or 401 authError / 403 insufficientPermissions."""
@@ -159,11 +160,17 @@ class YouTubeBase(PlatformModule):
 
     def charge(self, token: dict[str, Any], method: str) -> None:
         """Spend the project's daily quota for one call, or 403 quotaExceeded."""
-        legacy = int(self.sb.config("youtube.legacy_insert_cost"))
-        if method == "videos.insert" and legacy <= 0:
-            bucket, cost, limit = "videos.insert", 1, int(self.sb.config("youtube.insert_calls_per_day"))
+        # Since 2026-06-01 videos.insert and search.list each have a bucket of calls per day;
+        # the legacy model charges them in units (1600 / 100) against the 10,000 default.
+        own = {
+            "videos.insert": ("youtube.legacy_insert_cost", "youtube.insert_calls_per_day"),
+            "search.list": ("youtube.legacy_search_cost", "youtube.search_calls_per_day"),
+        }.get(method)
+        legacy = int(self.sb.config(own[0])) if own else 0
+        if own and legacy <= 0:
+            bucket, cost, limit = method, 1, int(self.sb.config(own[1]))
         else:
-            cost = legacy if method == "videos.insert" else COSTS.get(method, 1)
+            cost = legacy if own else COSTS.get(method, 1)
             bucket, limit = "default", int(self.sb.config("youtube.quota_units_per_day"))
         key = self.quota_key(token["client_id"], bucket)
         if self.sb.counter(key) + cost > limit:
@@ -193,6 +200,12 @@ class YouTubeBase(PlatformModule):
                 exc.headers,
             )
         code, reason, message, domain = {
+            "upload_limit_exceeded": (
+                400,
+                "uploadLimitExceeded",
+                "The user has exceeded the number of videos they may upload.",
+                "youtube.video",
+            ),
             "rate_limited": (403, "rateLimitExceeded", "Rate Limit Exceeded", "usageLimits"),
             "server_error": (500, "backendError", "Backend Error", "global"),
             "permission_denied": (
