@@ -42,6 +42,10 @@ def get_provider(
     else:
         client_id, client_secret = creds
         base_url = None
+    if platform in {"instagram", "facebook"}:
+        kwargs.setdefault("graph_version", settings.graph_version)
+    elif platform == "linkedin":
+        kwargs.setdefault("api_version", settings.linkedin_version)
     return cls(
         client_id=client_id,
         client_secret=client_secret,

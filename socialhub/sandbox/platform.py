@@ -1,7 +1,7 @@
 """What every platform module of the sandbox provides, and helpers they share.
 
 A module serves one or more real hosts under path prefixes: a real URL
-`https://graph.facebook.com/v21.0/me` is served at `/graph.facebook.com/v21.0/me`.
+`https://graph.facebook.com/v25.0/me` is served at `/graph.facebook.com/v25.0/me`.
 """
 
 from __future__ import annotations
