@@ -23,6 +23,9 @@ BRAND, COLOR = "Google", "#1a73e8"
 ACCOUNTS_HOST = "accounts.google.com"
 OAUTH_HOST = "oauth2.googleapis.com"
 WWW = "www.googleapis.com"
+# The Data API's own host in Google's discovery document (rootUrl), which
+# google-api-python-client uses; it serves the same paths as www.googleapis.com.
+YOUTUBE_HOST = "youtube.googleapis.com"
 ANALYTICS = "youtubeanalytics.googleapis.com"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -120,7 +123,7 @@ class YouTubeBase(PlatformModule):
     """Shared helpers of the YouTube sandbox parts."""
 
     platforms = (PLATFORM,)
-    hosts = (ACCOUNTS_HOST, OAUTH_HOST, WWW, ANALYTICS)
+    hosts = (ACCOUNTS_HOST, OAUTH_HOST, WWW, YOUTUBE_HOST, ANALYTICS)
     extra_faults = frozenset({"upload_limit_exceeded"})
 
     def authorize_token(self, request: Request, any_of: tuple[str, ...]) -> dict[str, Any]:
