@@ -213,3 +213,19 @@ def test_user_request_limit_code_17_by_its_real_cause(fresh_sandbox):
     assert error_of(gget(fresh_sandbox, "/me", user_token))["code"] == 17
     fresh_sandbox.advance(3601)
     assert gget(fresh_sandbox, "/me", user_token).status_code == 200
+
+
+def test_malformed_json_lists_never_break_routing_or_dialogs(sandbox):
+    tok = page_token(sandbox)
+    multi = httpx.get(graph(sandbox, ""), params={"ids": "[", "access_token": tok})
+    assert multi.status_code == 400 and error_of(multi)["code"] == 100
+    dialog = httpx.get(
+        sandbox.platform_url("www.facebook.com", "/v25.0/dialog/oauth"),
+        params={
+            "client_id": "sandbox-facebook-client",
+            "redirect_uri": "https://app.example.com/oauth/facebook/callback",
+            "scope": '["pages_show_list"',
+            "response_type": "code",
+        },
+    )
+    assert dialog.status_code == 400 and "text/html" in dialog.headers["content-type"]

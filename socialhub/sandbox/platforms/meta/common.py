@@ -235,12 +235,17 @@ def json_list(value: Any) -> list[str] | None:
     return [str(v).strip() for v in parsed if str(v).strip()]
 
 
+def split_csv(value: str) -> list[str]:
+    """A plain comma list (OAuth dialog scopes are never JSON)."""
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
 def split_list(value: Any) -> list[str]:
     """A Graph list parameter: comma-separated (`a,b`) or a JSON array (`["a","b"]`)."""
     items = json_list(value)
     if items is not None:
         return items
-    return [v.strip() for v in str(value or "").split(",") if v.strip()]
+    return split_csv(str(value or ""))
 
 
 # --- cursor paging ------------------------------------------------------------------------
