@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from socialhub.sandbox.core import DEFAULT_CONFIG, Sandbox
+from socialhub.sandbox.core import DEFAULT_CONFIG, PLATFORMS, Sandbox, default_app
 from socialhub.sandbox.platform import PlatformModule
 
 MAX_COUNTERS = 400
@@ -105,6 +105,16 @@ def render(sandbox: Sandbox, modules: list[PlatformModule], base_url: str = "htt
         [f"<code>{_e(k)}</code>", _e(v), "" if v == DEFAULT_CONFIG[k] else "changed"]
         for k, v in config.items()
     ]
+    redirect_rows = [
+        [
+            _e(p),
+            "<br>".join(
+                f"<code>{_e(u)}</code>" for u in sandbox.redirect_uris(p, default_app(p)["client_id"])
+            )
+            + f"<br><span class=muted>and http://127.0.0.1:&lt;port&gt;/oauth/{_e(p)}/callback</span>",
+        ]
+        for p in PLATFORMS
+    ]
     down = ", ".join(sorted(sandbox.down)) or "none"
     more = (
         f'<p class="muted">{len(counters) - MAX_COUNTERS} more: GET /_sandbox/counters</p>'
@@ -121,6 +131,7 @@ def render(sandbox: Sandbox, modules: list[PlatformModule], base_url: str = "htt
 (moves with real time plus every <code>POST /_sandbox/clock</code>). Platforms down: {_e(down)}.</p>
 <h2>Platforms</h2>{_table(["platforms", "host prefixes", "injectable errors"], platform_rows, "none")}
 <h2>Seeded accounts</h2>{_table(["platform", "id", "username", "name"], account_rows, "none")}
+<h2>Registered redirect URIs (built-in apps)</h2>{_table(["platform", "accepted redirect_uri"], redirect_rows, "none")}
 <h2>Injected faults</h2>{_table(["platform", "kind", "error", "endpoint", "remaining", "rate", "latency ms"], fault_rows, "No fault is injected.")}
 <h2>Counters</h2>{_table(["counter", "value"], counter_rows, "No call counted yet.")}{more}
 <h2>Settings</h2>{_table(["key", "value", ""], config_rows, "none")}

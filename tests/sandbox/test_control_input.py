@@ -311,6 +311,8 @@ def test_page_for_people_shows_state_and_control_examples(fresh_sandbox):
         text = page.text
         for expected in (
             "Seeded accounts",
+            "Registered redirect URIs",
+            "https://app.example.com/oauth/tiktok/callback",
             "Injected faults",
             "rate_limited",
             "Counters",

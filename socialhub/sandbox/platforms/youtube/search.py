@@ -72,7 +72,9 @@ class SearchPart(DataPart):
                 "invalidParameter", f"Invalid value '{order}'.", "order", domain="youtube.search"
             )
         per_page = _max_results(q.get("maxResults"), default=5, top=50)
-        posts = self._search_candidates(token, for_mine, q.get("channelId"))
+        # Channels and playlists are not modelled: a search for only those finds nothing.
+        wants_videos = "video" in kind.split(",")
+        posts = self._search_candidates(token, for_mine, q.get("channelId")) if wants_videos else []
         posts = self._search_filter(posts, q.get("q"), q.get("publishedAfter"), q.get("publishedBefore"))
         posts = self._search_order(posts, order)
         # Page tokens are bound to the query they came from.
