@@ -22,6 +22,13 @@ PLATFORM_LABELS = {
 }
 
 
+# API versions SocialHub speaks. Graph: the latest in shared/platforms/CONTRACTS.md (v25.0,
+# released 2026-02-18, available until 2028-07-29 per Meta's changelog). LinkedIn: YYYYMM,
+# each version served about a year after its release.
+DEFAULT_GRAPH_VERSION = "v25.0"
+DEFAULT_LINKEDIN_VERSION = "202611"
+
+
 def sandbox_app_credentials(platform: str) -> tuple[str, str]:
     """The sandbox's built-in app (client id, secret) for a platform: what SocialHub uses
     when no real keys are configured, and what the sandbox accepts out of the box."""
@@ -92,6 +99,16 @@ class Settings(BaseSettings):
     # r_member_postAnalytics needs LinkedIn's Community Management product; an app without it
     # turns this off to connect at all (metrics then say why views and reach are missing).
     linkedin_post_analytics: bool = Field(True, validation_alias=_env("SOCIALHUB_LINKEDIN_POST_ANALYTICS"))
+    # Platform API versions (see DEFAULT_* above); change them when a platform retires one.
+    graph_version: str = Field(
+        DEFAULT_GRAPH_VERSION, pattern=r"^v\d{1,2}\.\d$", validation_alias=_env("SOCIALHUB_GRAPH_VERSION")
+    )
+    linkedin_version: str = Field(
+        DEFAULT_LINKEDIN_VERSION,
+        pattern=r"^20\d{2}(0[1-9]|1[0-2])$",
+        validation_alias=_env("SOCIALHUB_LINKEDIN_VERSION"),
+    )
+
     x_client_id: str | None = Field(None, validation_alias=_env("X_CLIENT_ID"))
     x_client_secret: str | None = Field(None, validation_alias=_env("X_CLIENT_SECRET"))
 

@@ -47,11 +47,14 @@ class SandboxHandle:
     """A running sandbox plus a client for its control API."""
 
     ADMIN_TOKEN = "test-sandbox-admin-token"
+    # The SocialHub installs the tests pretend to be: the built-in apps have their
+    # <base>/oauth/<platform>/callback registered (loopback callbacks are accepted anyway).
+    APP_URLS = ("https://app.example.com", "https://socialhub.example")
 
     def __init__(self, db_path: Path, seed: int = 42) -> None:
         from socialhub.sandbox.server import create_app
 
-        self.app = create_app(db_path, admin_token=self.ADMIN_TOKEN, seed=seed)
+        self.app = create_app(db_path, admin_token=self.ADMIN_TOKEN, seed=seed, app_urls=list(self.APP_URLS))
         self.sandbox = self.app.state.sandbox
         self.server = ThreadedServer(self.app).start()
         self.url = self.server.url

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
+from socialhub.config import DEFAULT_LINKEDIN_VERSION, get_settings
 from socialhub.providers.base import (
     AccountInfo,
     AuthExpired,
@@ -87,8 +88,9 @@ class LinkedInProvider(Provider):
     TOKEN_AUTH_METHOD = "client_secret_post"
     MAX_IDS_PER_CALL = 20
     REFRESH_MARGIN = timedelta(days=7)
-    # The one place the API version lives; LinkedIn sunsets a version about a year after release.
-    API_VERSION: ClassVar[str] = "202609"
+    # The default; each provider takes its version from settings (SOCIALHUB_LINKEDIN_VERSION).
+    # LinkedIn sunsets a version about a year after release.
+    API_VERSION: ClassVar[str] = DEFAULT_LINKEDIN_VERSION
     VIDEO_POLL_SECONDS: ClassVar[float] = 1.0
     LIMITS = ContentLimits(
         caption_max=3000,
@@ -101,11 +103,16 @@ class LinkedInProvider(Provider):
         max_video_seconds=30 * 60,
     )
 
+    def __init__(self, *, api_version: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.API_VERSION = api_version or get_settings().linkedin_version  # type: ignore[misc]
+
     @classmethod
     def options(cls, settings: Any) -> dict[str, Any]:
-        if settings.linkedin_post_analytics:
-            return {}
-        return {"scopes": tuple(s for s in cls.SCOPES if s != cls.ANALYTICS_SCOPE)}
+        options: dict[str, Any] = {"api_version": settings.linkedin_version}
+        if not settings.linkedin_post_analytics:
+            options["scopes"] = tuple(s for s in cls.SCOPES if s != cls.ANALYTICS_SCOPE)
+        return options
 
     # --- transport ------------------------------------------------------------------------
     def headers(self, creds: Credentials, **extra: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from socialhub.config import DEFAULT_GRAPH_VERSION, get_settings
 from socialhub.providers.base import (
     AuthExpired,
     AuthRevoked,
@@ -34,7 +35,7 @@ from socialhub.providers.base import (
     utcnow,
 )
 
-GRAPH_VERSION = "v21.0"
+GRAPH_VERSION = DEFAULT_GRAPH_VERSION  # the default; a provider takes its own from settings
 GRAPH_HOST = "graph.facebook.com"
 GRAPH_VIDEO_HOST = "graph-video.facebook.com"
 
@@ -90,6 +91,18 @@ class MetaGraphProvider(Provider):
     # Long-lived tokens are renewed by exchanging them (fb_exchange_token), not by a refresh token.
     RENEWS_WITHOUT_REFRESH_TOKEN = True
     PAGE_SIZE: ClassVar[int] = 100
+
+    @classmethod
+    def options(cls, settings: Any) -> dict[str, Any]:
+        return {"graph_version": settings.graph_version}
+
+    def __init__(self, *, graph_version: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        version = graph_version or get_settings().graph_version
+        # Instance values shadow the class defaults, so every path below uses this version.
+        self.GRAPH_VERSION = version  # type: ignore[misc]
+        self.AUTHORIZE_PATH = f"/{version}/dialog/oauth"  # type: ignore[misc]
+        self.TOKEN_PATH = f"/{version}/oauth/access_token"  # type: ignore[misc]
 
     # --- addressing and sending ------------------------------------------------------------
     def graph_url(self, path: str, host: str = GRAPH_HOST) -> str:

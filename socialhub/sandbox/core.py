@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from socialhub.config import sandbox_app_credentials
 from socialhub.sandbox.store import Doc, Store
@@ -45,6 +46,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "youtube.quota_units_per_day": 10000,
     "youtube.insert_calls_per_day": 100,
     "youtube.legacy_insert_cost": 0,  # 0: own bucket (current); 1600: legacy model
+    "youtube.search_calls_per_day": 100,
+    "youtube.legacy_search_cost": 0,  # 0: own bucket (current); 100: legacy model
+    "youtube.channel_uploads_per_day": 50,  # per channel; the number is unpublished
+    "tiktok.direct_posts_per_day": 15,  # per creator; the number is unpublished
+    "x.monthly_post_reads": 3_000_000,  # per app (pay-per-use cap)
+    "meta.user_calls_per_hour": 0,  # 0: off; else Graph code 17 past it (per user token)
     "linkedin.access_token_seconds": 5183999,
     "linkedin.issue_refresh_tokens": False,
     "linkedin.refresh_token_seconds": 31536000,
@@ -78,7 +85,9 @@ def default_app(platform: str) -> dict[str, Any]:
         "platform": platform,
         "client_id": client_id,
         "client_secret": client_secret,
-        "redirect_uris": [],  # empty: any http(s) URI is accepted, checked exactly per code
+        # Exact-match registrations; the built-in app also accepts the app's own callback
+        # (Sandbox.app_urls) and loopback callbacks, see Sandbox.redirect_allowed.
+        "redirect_uris": [],
         "audited": False,
         "name": "SocialHub (sandbox)",
     }
@@ -105,7 +114,7 @@ class TokenError(Exception):
 
 @dataclass
 class Fault:
-    kind: str  # latency | error | down
+    kind: str  # latency | error | down | lost (the request is served, the answer is dropped)
     error: str | None = (
         None  # rate_limited, server_error, expired_token, revoked_token, malformed, permission_denied
     )
@@ -119,9 +128,11 @@ class Fault:
 class Sandbox:
     """All sandbox state. One instance per server process."""
 
-    def __init__(self, store: Store, seed: int = 42) -> None:
+    def __init__(self, store: Store, seed: int = 42, app_urls: list[str] | None = None) -> None:
         self.store = store
         self.seed = seed
+        # Base URLs of the SocialHub app whose callbacks the built-in apps have registered.
+        self.app_urls = [u.rstrip("/") for u in (app_urls or [])]
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
         self._windows: dict[str, deque[float]] = defaultdict(deque)
@@ -207,11 +218,46 @@ class Sandbox:
             raise OAuthError("invalid_client", "Client authentication failed.")
         return app
 
+    def redirect_uris(self, platform: str, client_id: str) -> list[str]:
+        """The redirect URIs registered for an app (the built-in one: the app's callback too)."""
+        app = self.app(platform, client_id) or {}
+        uris = list(app.get("redirect_uris") or [])
+        if client_id == default_app(platform)["client_id"]:
+            uris += [f"{base}/oauth/{platform}/callback" for base in self.app_urls]
+        return list(dict.fromkeys(uris))
+
+    def add_redirect_uris(self, platform: str, client_id: str, uris: list[str]) -> list[str]:
+        with self._lock:
+            app = self.app(platform, client_id)
+            if app is None:
+                raise KeyError(client_id)
+            app["redirect_uris"] = list(dict.fromkeys([*(app.get("redirect_uris") or []), *uris]))
+            self.store.put("apps", f"{platform}:{client_id}", app)
+        return self.redirect_uris(platform, client_id)
+
     def redirect_allowed(self, app: Doc, redirect_uri: str) -> bool:
+        """Like the platforms: only an exactly registered redirect URI is accepted.
+
+        The built-in app (a fresh install's, no console to register in) also accepts
+        `http://127.0.0.1|localhost:<any port>/oauth/<platform>/callback`, the way Google
+        and Meta's development mode accept loopback redirects (RFC 8252 7.3).
+        """
         if not redirect_uri or not redirect_uri.startswith(("http://", "https://")):
             return False
-        allowed = app.get("redirect_uris") or []
-        return not allowed or redirect_uri in allowed
+        platform = str(app.get("platform", ""))
+        if redirect_uri in self.redirect_uris(platform, str(app.get("client_id", ""))):
+            return True
+        if app.get("client_id") != default_app(platform)["client_id"]:
+            return False
+        parts = urlsplit(redirect_uri)
+        return (
+            parts.scheme == "http"
+            and parts.hostname in {"127.0.0.1", "localhost", "::1"}
+            and parts.path == f"/oauth/{platform}/callback"
+            and not parts.query
+            and not parts.fragment
+            and not parts.username
+        )
 
     # --- accounts ----------------------------------------------------------------------
     def add_account(self, platform: str, account_id: str, **fields: Any) -> Doc:
@@ -582,10 +628,13 @@ class Sandbox:
             else:
                 self.faults.pop(platform, None)
 
-    def take_fault(self, platform: str, path: str) -> Fault | None:
-        """The fault that applies to this call, if any (consumes one use of it)."""
+    def take_fault(self, platform: str, path: str, *, lost: bool = False) -> Fault | None:
+        """The fault that applies to this call, if any (consumes one use of it). `lost`
+        picks the "response lost after accept" faults, which act after the handler ran."""
         with self._lock:
             for fault in list(self.faults.get(platform, [])):
+                if (fault.kind == "lost") != lost:
+                    continue
                 if fault.endpoint and fault.endpoint not in path:
                     continue
                 if fault.rate is not None and self._rng.random() >= fault.rate:

@@ -1,7 +1,7 @@
 """What every platform module of the sandbox provides, and helpers they share.
 
 A module serves one or more real hosts under path prefixes: a real URL
-`https://graph.facebook.com/v21.0/me` is served at `/graph.facebook.com/v21.0/me`.
+`https://graph.facebook.com/v25.0/me` is served at `/graph.facebook.com/v25.0/me`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,23 @@ class PlatformModule:
     platforms: ClassVar[tuple[str, ...]] = ()
     # Real hosts, each served under "/<host>" (e.g. "graph.facebook.com").
     hosts: ClassVar[tuple[str, ...]] = ()
+    # Injectable error faults every module renders, plus its own platform-specific ones.
+    common_faults: ClassVar[frozenset[str]] = frozenset(
+        {
+            "rate_limited",
+            "server_error",
+            "expired_token",
+            "revoked_token",
+            "permission_denied",
+            "invalid_request",
+            "malformed",
+        }
+    )
+    extra_faults: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def fault_errors(cls) -> frozenset[str]:
+        return cls.common_faults | cls.extra_faults
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sb = sandbox

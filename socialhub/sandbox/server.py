@@ -1,25 +1,27 @@
 """The sandbox ASGI app: every platform on one port, plus the control API.
 
 Routing: `/<real host>/<real path>` for the platforms; `/_sandbox/...` for control
-(bearer sandbox admin token); `GET /` lists platforms, prefixes and seeded accounts.
+(bearer sandbox admin token, see control.py); `GET /` lists platforms, prefixes and seeded
+accounts (JSON, or the readable page in home.py for a browser, also at `/_sandbox/`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 
-from socialhub.sandbox.core import PLATFORMS, Fault, Sandbox, default_app
-from socialhub.sandbox.platform import PlatformModule, bearer_token, json_response, read_json
+from socialhub.sandbox import home
+from socialhub.sandbox.control import control_routes
+from socialhub.sandbox.core import Sandbox
+from socialhub.sandbox.platform import PlatformModule, json_response
 from socialhub.sandbox.store import Store
 
 log = logging.getLogger(__name__)
@@ -67,167 +69,102 @@ class FaultMiddleware(BaseHTTPMiddleware):
             return module.render_fault("server_error", request)
 
 
+class LostResponseMiddleware:
+    """The "response lost after accept" fault: the platform handler runs to completion (a post
+    is created and counted), then the connection closes before the answer's body, so the
+    client sees a transport error (httpx: RemoteProtocolError), as when a network drops.
+
+    Pure ASGI on purpose: it must withhold the answer, which BaseHTTPMiddleware cannot do.
+    """
+
+    def __init__(self, app, sandbox: Sandbox, modules: list[PlatformModule]) -> None:
+        self.app = app
+        self.sb = sandbox
+        self.by_host = {h: m for m in modules for h in m.hosts}
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host, _, rest = scope["path"].lstrip("/").partition("/")
+        module = self.by_host.get(host)
+        if module is None:
+            await self.app(scope, receive, send)
+            return
+        fault = self.sb.take_fault(module.platform_for(Request(scope)), "/" + rest, lost=True)
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+
+        captured: list[dict] = []
+
+        async def keep(message) -> None:  # the handler's answer is held back
+            captured.append(message)
+
+        await self.app(scope, receive, keep)
+        self.sb.incr(f"lost_responses:{module.platform_for(Request(scope))}")
+        # The status line and headers go out with a Content-Length the body never meets; the
+        # server then closes the connection (an app that returns without completing its
+        # response). The client sees a broken transfer, never a usable answer. Sending nothing
+        # at all is not possible: the server would answer 500 on the app's behalf.
+        start = next((m for m in captured if m["type"] == "http.response.start"), None)
+        body = b"".join(m.get("body", b"") for m in captured if m["type"] == "http.response.body")
+        headers = [(k, v) for k, v in (start or {}).get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body) + 1).encode()))
+        await send(
+            {"type": "http.response.start", "status": (start or {}).get("status", 200), "headers": headers}
+        )
+
+
 def create_app(
     db_path: Path | str | None = None,
     *,
     admin_token: str,
     seed: int = 42,
+    app_urls: list[str] | None = None,
 ) -> Starlette:
     store = Store(db_path)
-    sandbox = Sandbox(store, seed=seed)
+    sandbox = Sandbox(store, seed=seed, app_urls=app_urls)
     modules = load_modules(sandbox)
     if not sandbox.seeded:
         for module in modules:
             module.seed()
         sandbox.mark_seeded()
 
-    def authorized(request: Request) -> bool:
-        token = bearer_token(request) or ""
-        return secrets.compare_digest(token.encode(), admin_token.encode())
-
-    def control(handler):
-        async def wrapped(request: Request) -> Response:
-            if not authorized(request):
-                return json_response({"error": "sandbox admin token required"}, 401)
-            try:
-                body = await read_json(request) if request.method in {"POST", "PUT", "DELETE"} else {}
-                return json_response(await handler(request, body or {}))
-            except (KeyError, ValueError, TypeError) as exc:
-                return json_response({"error": f"bad control request: {exc}"}, 400)
-
-        return wrapped
-
     async def index(request: Request) -> Response:
+        if "text/html" in request.headers.get("accept", ""):
+            return HTMLResponse(home.render(sandbox, modules, str(request.base_url).rstrip("/")))
         return json_response(
             {
                 "name": "SocialHub platform sandbox",
                 "clock": sandbox.now().isoformat(),
                 "platforms": [m.describe() for m in modules],
                 "control": "/_sandbox (Authorization: Bearer <sandbox admin token>)",
+                "page": "GET / with Accept: text/html, or /_sandbox/ in a browser",
             }
         )
+
+    async def page(request: Request) -> Response:
+        return HTMLResponse(home.render(sandbox, modules, str(request.base_url).rstrip("/")))
 
     async def health(request: Request) -> Response:
         return json_response({"status": "ok", "clock": sandbox.now().isoformat()})
 
-    # --- control endpoints ------------------------------------------------------------
-    async def mint_token(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        platform = _platform(body)
-        module = _module_for(modules, platform)
-        minted = module.mint_token(  # type: ignore[attr-defined]
-            platform,
-            account_id=str(body["account_id"]),
-            client_id=body.get("client_id") or default_app(platform)["client_id"],
-            scopes=body.get("scopes"),
-        )
-        return minted
-
-    async def token_action(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        action = request.path_params["action"]
-        if action == "expire":
-            return {"ok": sandbox.expire_token(str(body["token"]))}
-        if action == "revoke":
-            if "token" in body:
-                return {"ok": sandbox.revoke_token(str(body["token"]))}
-            n = sandbox.revoke_account_tokens(_platform(body), str(body["account_id"]), body.get("client_id"))
-            return {"ok": n > 0, "revoked": n}
-        raise ValueError(f"unknown token action {action!r}")
-
-    async def faults(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        if request.method == "DELETE":
-            sandbox.clear_faults(body.get("platform"))
-            return {"ok": True}
-        if request.method == "POST":
-            platform = _platform(body)
-            fault = sandbox.add_fault(
-                platform,
-                Fault(
-                    kind=body.get("kind", "error"),
-                    error=body.get("error"),
-                    latency_ms=int(body.get("latency_ms", 0)),
-                    remaining=body.get("count"),
-                    rate=body.get("rate"),
-                    endpoint=body.get("endpoint"),
-                ),
-            )
-            return {"ok": True, "id": fault.id}
-        return {p: [vars(f) for f in fs] for p, fs in sandbox.faults.items()}
-
-    async def down(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        platform = request.path_params["platform"]
-        if platform not in PLATFORMS:
-            raise ValueError(f"unknown platform {platform!r}")
-        sandbox.set_down(platform, bool(body.get("down", True)))
-        return {"down": sorted(sandbox.down)}
-
-    async def clock(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        if request.method == "POST":
-            sandbox.advance(float(body.get("advance_seconds", 0)))
-        return {"now": sandbox.now().isoformat(), "now_ts": sandbox.now_ts()}
-
-    async def counters(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        return sandbox.counters()
-
-    async def config(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        if request.method == "POST":
-            return sandbox.set_config(body)
-        return sandbox.all_config()
-
-    async def apps(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        platform = _platform(body)
-        fields = {k: v for k, v in body.items() if k != "platform"}
-        return sandbox.register_app(platform, **fields)
-
-    async def accounts(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        return {p: sandbox.accounts(p) for p in PLATFORMS}
-
-    async def reset(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        sandbox.reset()
-        for module in modules:
-            module.seed()
-        sandbox.mark_seeded()
-        return {"ok": True}
-
-    control_routes = [
-        Route("/tokens", control(mint_token), methods=["POST"]),
-        Route("/tokens/{action}", control(token_action), methods=["POST"]),
-        Route("/faults", control(faults), methods=["GET", "POST", "DELETE"]),
-        Route("/platforms/{platform}/down", control(down), methods=["POST"]),
-        Route("/clock", control(clock), methods=["GET", "POST"]),
-        Route("/counters", control(counters), methods=["GET"]),
-        Route("/config", control(config), methods=["GET", "POST"]),
-        Route("/apps", control(apps), methods=["POST"]),
-        Route("/accounts", control(accounts), methods=["GET"]),
-        Route("/reset", control(reset), methods=["POST"]),
-    ]
-
     routes: list[Any] = [
         Route("/", index),
         Route("/health", health),
-        Mount("/_sandbox", routes=control_routes),
+        Route("/_sandbox/", page),
+        Mount("/_sandbox", routes=control_routes(sandbox, modules, admin_token)),
     ]
     for module in modules:
         routes.extend(module.routes())
 
     app = Starlette(routes=routes)
     app.add_middleware(FaultMiddleware, sandbox=sandbox, modules=modules)
+    app.add_middleware(LostResponseMiddleware, sandbox=sandbox, modules=modules)
     app.state.sandbox = sandbox
     app.state.modules = modules
     return app
-
-
-def _platform(body: dict[str, Any]) -> str:
-    platform = str(body.get("platform", ""))
-    if platform not in PLATFORMS:
-        raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}")
-    return platform
-
-
-def _module_for(modules: list[PlatformModule], platform: str) -> PlatformModule:
-    for module in modules:
-        if platform in module.platforms:
-            return module
-    raise ValueError(f"no sandbox module serves {platform}")
 
 
 def app_from_settings() -> Starlette:
@@ -240,4 +177,5 @@ def app_from_settings() -> Starlette:
         settings.sandbox_db_path,
         admin_token=settings.get_sandbox_admin_token(),
         seed=settings.sandbox_seed,
+        app_urls=[settings.base_url],
     )

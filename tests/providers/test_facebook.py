@@ -62,7 +62,7 @@ def test_connect_gives_one_account_per_page_with_page_tokens(sandbox):
     assert [a.account.account_id for a in accounts] == [PAGE1, PAGE2]
     first = accounts[0]
     assert first.account.display_name == "Maya Bakes" and first.account.followers > 30000
-    assert first.account.extra == {"page_id": PAGE1, "graph_version": "v21.0"}
+    assert first.account.extra == {"page_id": PAGE1, "graph_version": "v25.0"}
     assert first.tokens.expires_at is None and first.tokens.refresh_token is None
     assert "pages_manage_posts" in first.tokens.scopes
     assert accounts[0].tokens.access_token != accounts[1].tokens.access_token
@@ -127,9 +127,9 @@ def test_fetch_metrics_batches(sandbox):
     p, creds = provider(sandbox), creds_for(sandbox, PAGE1)
     ids = [s.post_id for s in p.list_posts(creds, limit=100).posts]
     assert len(ids) == 60
-    before = sandbox.counters().get("calls:facebook:GET /v21.0/", 0)
+    before = sandbox.counters().get("calls:facebook:GET /v25.0/", 0)
     metrics = p.fetch_metrics(creds, ids)
-    assert sandbox.counters()["calls:facebook:GET /v21.0/"] - before == 2
+    assert sandbox.counters()["calls:facebook:GET /v25.0/"] - before == 2
     assert set(metrics) == set(ids)
     m = metrics[ids[5]]
     assert m.views >= m.reach > 0 and m.likes > 0 and m.comments >= 0 and m.shares >= 0
@@ -161,7 +161,7 @@ def test_publish_text_post(fresh_sandbox):
     counters = fresh_sandbox.counters()
     assert (
         counters[f"published:facebook:{PAGE1}"] == 1
-        and counters[f"calls:facebook:POST /v21.0/{PAGE1}/feed"] == 1
+        and counters[f"calls:facebook:POST /v25.0/{PAGE1}/feed"] == 1
     )
 
 
@@ -215,7 +215,7 @@ def test_publish_photo_video_and_album(fresh_sandbox, media_server, tmp_path: Pa
     assert {one.post_id, uploaded.post_id, video.post_id, album.post_id} <= listed
     counters = fresh_sandbox.counters()
     assert counters[f"published:facebook:{PAGE1}"] == 4
-    assert counters[f"calls:facebook:POST /v21.0/{PAGE1}/videos"] == 1
+    assert counters[f"calls:facebook:POST /v25.0/{PAGE1}/videos"] == 1
 
 
 def test_album_resumes_after_recorded_photos(fresh_sandbox, media_server):
@@ -224,7 +224,7 @@ def test_album_resumes_after_recorded_photos(fresh_sandbox, media_server):
     first = p._upload(creds, f"/{PAGE1}/photos", photo, {"published": "false"}, "url")["id"]
     steps = {"photo_ids": [first]}
     publish(p, creds, PublishRequest(caption="resumed album", media=[photo, photo]), steps, noop)
-    assert fresh_sandbox.counters()[f"calls:facebook:POST /v21.0/{PAGE1}/photos"] == 2
+    assert fresh_sandbox.counters()[f"calls:facebook:POST /v25.0/{PAGE1}/photos"] == 2
 
 
 def test_find_published_by_caption(fresh_sandbox):

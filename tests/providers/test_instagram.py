@@ -67,7 +67,7 @@ def image(sb_media: str, name: str = "photo.jpg") -> MediaRef:
 
 def test_authorization_url_asks_facebook_login_for_instagram_scopes(sandbox):
     url = httpx.URL(provider(sandbox).authorization_url(state="s", redirect_uri=REDIRECT, code_verifier=None))
-    assert url.path == "/www.facebook.com/v21.0/dialog/oauth"
+    assert url.path == "/www.facebook.com/v25.0/dialog/oauth"
     assert url.params["scope"].split(",")[:2] == ["instagram_basic", "instagram_content_publish"]
     assert url.params["response_type"] == "code" and url.params["client_id"] == "sandbox-instagram-client"
 
@@ -77,7 +77,7 @@ def test_connect_gives_one_account_per_linked_instagram_account(sandbox):
     assert [a.account.account_id for a in accounts] == [IG1]
     acct = accounts[0]
     assert acct.account.username == "maya.bakes" and acct.account.followers > 50000
-    assert acct.account.extra == {"ig_user_id": IG1, "page_id": PAGE1, "graph_version": "v21.0"}
+    assert acct.account.extra == {"ig_user_id": IG1, "page_id": PAGE1, "graph_version": "v25.0"}
     assert acct.account.profile_url == "https://www.instagram.com/maya.bakes/"
     assert acct.tokens.refresh_token is None and "instagram_content_publish" in acct.tokens.scopes
     assert timedelta(days=59) < acct.tokens.expires_at - utcnow() < timedelta(days=61)
@@ -166,9 +166,9 @@ def test_fetch_metrics_batches_50_ids_per_call(sandbox):
     p, creds = provider(sandbox), creds_for(sandbox, IG1)
     ids = [m.post_id for m in p.list_posts(creds, limit=100).posts]
     assert len(ids) == 64
-    before = sandbox.counters().get("calls:instagram:GET /v21.0/", 0)
+    before = sandbox.counters().get("calls:instagram:GET /v25.0/", 0)
     metrics = p.fetch_metrics(creds, ids)
-    assert sandbox.counters()["calls:instagram:GET /v21.0/"] - before == 2
+    assert sandbox.counters()["calls:instagram:GET /v25.0/"] - before == 2
     assert set(metrics) == set(ids)
     one = metrics[ids[0]]
     assert one.views >= one.reach > 0 and one.likes > 0 and one.saves is not None and one.shares is not None
@@ -205,7 +205,7 @@ def test_publish_image_end_to_end(pub, media_server):
     assert saved[0].keys() == {"container_id"} and saved[-1]["media_id"] == result.post_id
     counters = pub.counters()
     assert counters[f"published:instagram:{IG1}"] == 1 and counters.get(f"duplicates:instagram:{IG1}", 0) == 0
-    assert counters[f"calls:instagram:POST /v21.0/{IG1}/media"] == 1
+    assert counters[f"calls:instagram:POST /v25.0/{IG1}/media"] == 1
 
 
 def test_publish_reel_and_carousel(pub, media_server):
@@ -251,13 +251,13 @@ def test_publish_resumes_from_recorded_container(pub, media_server):
         p, creds, PublishRequest(caption="resume me", media=[image(media_server)]), steps, lambda s: None
     )
     counters = pub.counters()
-    assert counters[f"calls:instagram:POST /v21.0/{IG1}/media"] == 1  # no second container
+    assert counters[f"calls:instagram:POST /v25.0/{IG1}/media"] == 1  # no second container
     assert counters[f"published:instagram:{IG1}"] == 1 and steps["media_id"] == result.post_id
     again = publish(
         p, creds, PublishRequest(caption="resume me", media=[image(media_server)]), steps, lambda s: None
     )
     assert again.post_id == result.post_id
-    assert pub.counters()[f"calls:instagram:POST /v21.0/{IG1}/media_publish"] == 1
+    assert pub.counters()[f"calls:instagram:POST /v25.0/{IG1}/media_publish"] == 1
 
 
 def test_publish_after_lost_answer_finds_the_post(pub, media_server):
@@ -285,7 +285,7 @@ def test_processing_container_is_pending_without_sleeping_and_resumes(fresh_sand
     result = publish(
         p, creds, PublishRequest(caption="slow", media=[image(media_server)]), steps, lambda s: None
     )
-    assert result.post_id and fresh_sandbox.counters()[f"calls:instagram:POST /v21.0/{IG1}/media"] == 1
+    assert result.post_id and fresh_sandbox.counters()[f"calls:instagram:POST /v25.0/{IG1}/media"] == 1
 
 
 @pytest.mark.parametrize(("name", "match"), [("missing.jpg", "could not be fetched"), ("photo.png", "JPEG")])

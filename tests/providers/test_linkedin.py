@@ -333,11 +333,11 @@ def test_faults_map_to_errors(sandbox, error, expected):
 
 
 def test_sunset_version_reported_clearly(sandbox):
-    class Old(LinkedInProvider):
-        API_VERSION = "202401"
-
-    p = Old(
-        client_id="sandbox-linkedin-client", client_secret="sandbox-linkedin-secret", base_url=sandbox.url
+    p = LinkedInProvider(
+        client_id="sandbox-linkedin-client",
+        client_secret="sandbox-linkedin-secret",
+        base_url=sandbox.url,
+        api_version="202401",
     )
     with pytest.raises(InvalidRequest, match="202401"):
         p.list_posts(creds_for(sandbox))
@@ -442,3 +442,27 @@ def test_resolve_activity_url(provider, sandbox):
     assert resolved.post_id == f"urn:li:{post['urn_type']}:{post['id']}"
     with pytest.raises(NotFound):
         provider.resolve_post(creds, PostRef("linkedin", "urn:li:activity:1234567", "activity"))
+
+
+def test_api_versions_come_from_settings(monkeypatch):
+    """SOCIALHUB_LINKEDIN_VERSION / SOCIALHUB_GRAPH_VERSION choose the versions providers send."""
+    from socialhub.config import reset_settings_cache
+    from socialhub.providers import get_provider
+
+    monkeypatch.setenv("SOCIALHUB_LINKEDIN_VERSION", "202610")
+    monkeypatch.setenv("SOCIALHUB_GRAPH_VERSION", "v24.0")
+    reset_settings_cache()
+    try:
+        linkedin = get_provider("linkedin")
+        facebook = get_provider("facebook")
+        assert linkedin.API_VERSION == "202610"
+        assert facebook.GRAPH_VERSION == "v24.0" and facebook.graph_url("/me").endswith("/v24.0/me")
+    finally:
+        reset_settings_cache()
+
+
+def test_default_api_versions_are_current():
+    from socialhub.config import DEFAULT_GRAPH_VERSION, DEFAULT_LINKEDIN_VERSION
+
+    assert DEFAULT_GRAPH_VERSION == "v25.0"
+    assert DEFAULT_LINKEDIN_VERSION >= "202610"

@@ -303,8 +303,12 @@ def test_unknown_paths_and_versions_answer_in_graph_envelope(sandbox):
     assert edge["code"] == 100 and "nonexisting field" in edge["message"]
     assert error_of(gget(sandbox, "/99999999999", token))["error_subcode"] == 33
     assert error_of(gget(sandbox, "/somealias", token))["code"] == 803
+    # An expired version is served by the oldest available one (Meta's versioning guide);
+    # only a version that never existed is an error.
     old = httpx.get(graph(sandbox, f"/{IG1}", version="v12.0"), params={"access_token": token})
-    assert error_of(old)["code"] == 2635
+    assert old.status_code == 200 and old.json() == {"id": IG1}
+    never = httpx.get(graph(sandbox, f"/{IG1}", version="v99.0"), params={"access_token": token})
+    assert never.status_code == 400 and error_of(never)["code"] == 803
     assert (
         httpx.get(graph(sandbox, f"/{IG1}", version="v25.0"), params={"access_token": token}).status_code
         == 200

@@ -52,6 +52,7 @@ class MetaGraph(
 ):
     platforms = ("instagram", "facebook")
     hosts = ("www.facebook.com", *GRAPH_HOSTS, *IG_LOGIN_HOSTS)
+    extra_faults = frozenset({"user_rate_limited"})
 
     def routes(self) -> list[Route]:
         routes = [
@@ -91,7 +92,7 @@ class MetaGraph(
         if segments and segments[0].startswith("v") and "." in segments[0]:
             segments = segments[1:]
         if not segments:
-            ids = split_list(request.query_params.get("ids"))
+            ids = _query_ids(request)
             return self.node_platform(ids[0]) if ids else "facebook"
         if segments[0] in {"me", "oauth", "debug_token"}:
             return "facebook"
@@ -123,6 +124,9 @@ class MetaGraph(
                 )
                 headers.update(app_usage_header(usage_numbers(1, 1)))
                 err = GraphError("(#32) Page request limit reached", 32, transient=True)
+        elif error == "user_rate_limited":
+            headers = app_usage_header(usage_numbers(1, 1))
+            err = GraphError("(#17) User request limit reached", 17, transient=True)
         elif error == "server_error":
             err = GraphError(
                 "An unexpected error has occurred. Please retry your request later.",
@@ -154,7 +158,7 @@ class MetaGraph(
         parts = [s for s in request.url.path.split("/")[2:] if s and not (s.startswith("v") and "." in s)]
         if parts:
             return parts[0]
-        ids = split_list(request.query_params.get("ids"))
+        ids = _query_ids(request)
         return ids[0] if ids else "0"
 
     def mint_token(
@@ -228,6 +232,14 @@ class MetaGraph(
                 self.meter(call, *key)
         fields = parse_fields(call.params.get("fields"))
         return {obj_id: self.render_node(call, node, fields) for obj_id, node in nodes.items()}
+
+
+def _query_ids(request: Request) -> list[str]:
+    """`ids` for routing a call to a platform; a malformed list is the handler's to refuse."""
+    try:
+        return split_list(request.query_params.get("ids"))
+    except GraphError:
+        return []
 
 
 __all__ = ["MetaGraph"]

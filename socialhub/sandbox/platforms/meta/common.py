@@ -46,7 +46,6 @@ PAGE_READ = ("pages_read_engagement",)
 PAGE_WRITE = ("pages_manage_posts", "pages_read_engagement")
 PAGE_INSIGHTS = ("read_insights",)
 
-MIN_VERSION, MAX_VERSION = 18, 26
 MAX_IDS = 50
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 
@@ -61,7 +60,7 @@ class GraphError(Exception):
         *,
         subcode: int | None = None,
         type_: str = "OAuthException",
-        status: int = 400,
+        status: int | None = None,
         transient: bool | None = None,
         user_title: str | None = None,
         user_msg: str | None = None,
@@ -72,7 +71,9 @@ class GraphError(Exception):
         self.code = code
         self.subcode = subcode
         self.type = type_
-        self.status = status
+        # The Graph answers permission errors (#200-#299) with 403, everything else with 400
+        # unless a caller says otherwise (500 for server errors).
+        self.status = status if status is not None else (403 if 200 <= code <= 299 else 400)
         self.transient = transient
         self.user_title = user_title
         self.user_msg = user_msg
@@ -140,9 +141,15 @@ class Field:
 
 
 def parse_fields(text: str | None) -> list[Field]:
-    """Parse a Graph `fields` value; raise GraphError on unbalanced syntax."""
+    """Parse a Graph `fields` value; raise GraphError on unbalanced syntax.
+
+    A JSON array of field strings (what Meta's own SDKs send) means the same as the comma list.
+    """
     if not text:
         return []
+    items = json_list(text)
+    if items is not None:
+        text = ",".join(items)
     parser = _FieldParser(text)
     fields = parser.parse_list(end=None)
     return fields
@@ -211,8 +218,34 @@ class _FieldParser:
         return fld
 
 
-def split_list(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
+def json_list(value: Any) -> list[str] | None:
+    """The items of a Graph list parameter sent as a JSON array string (`["a","b"]`), else None.
+
+    Meta's Python and Node SDKs JSON-encode every list parameter; the Graph API accepts that
+    form wherever it accepts a comma-separated list.
+    """
+    if not isinstance(value, str) or not value.lstrip().startswith("["):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise bad_param(f"Invalid JSON array: {value[:80]}") from exc
+    if not isinstance(parsed, list) or not all(isinstance(v, str | int) for v in parsed):
+        raise bad_param("A list parameter must be a JSON array of strings.")
+    return [str(v).strip() for v in parsed if str(v).strip()]
+
+
+def split_csv(value: str) -> list[str]:
+    """A plain comma list (OAuth dialog scopes are never JSON)."""
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def split_list(value: Any) -> list[str]:
+    """A Graph list parameter: comma-separated (`a,b`) or a JSON array (`["a","b"]`)."""
+    items = json_list(value)
+    if items is not None:
+        return items
+    return split_csv(str(value or ""))
 
 
 # --- cursor paging ------------------------------------------------------------------------

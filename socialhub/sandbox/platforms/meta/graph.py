@@ -6,7 +6,6 @@ under the host (known or not) answers in Meta's error envelope.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +15,8 @@ from starlette.responses import Response
 
 from socialhub.sandbox.core import Sandbox, TokenError
 from socialhub.sandbox.platform import bearer_token, json_response, read_json, read_params
+from socialhub.sandbox.platforms.meta import versions
 from socialhub.sandbox.platforms.meta.common import (
-    MAX_VERSION,
-    MIN_VERSION,
     GraphError,
     app_usage_header,
     buc_header,
@@ -36,7 +34,6 @@ IG_LOGIN_SCOPES = {
     "instagram_content_publish": "instagram_business_content_publish",
     "instagram_manage_insights": "instagram_business_manage_insights",
 }
-_VERSION = re.compile(r"^v(\d+)\.(\d+)$")
 
 
 @dataclass
@@ -288,6 +285,17 @@ class GraphBase:
         if not allowed:
             raise rate_error(kind)
 
+    def meter_user(self, call: Call) -> None:
+        """The per-user Platform limit (code 17), when the setting turns it on."""
+        limit = int(self.sb.config("meta.user_calls_per_hour"))
+        if limit <= 0 or call.ttype != "user" or call.token is None:
+            return
+        key = f"meta:user:{call.token['client_id']}:{call.token['account_id']}"
+        allowed, remaining, _ = self.sb.rate_hit(key, limit, 3600)
+        call.headers.update(app_usage_header(usage_numbers(limit - remaining if allowed else limit, limit)))
+        if not allowed:
+            raise GraphError("(#17) User request limit reached", 17, transient=True)
+
     def meter_node(self, call: Call, node: Node) -> None:
         ig = self.ig_of(node)
         if ig is not None:
@@ -308,15 +316,19 @@ class GraphBase:
                 body = await read_json(request)
                 if isinstance(body, dict):
                     call.params.update({k: v for k, v in body.items() if k not in call.params})
-            if segments and (match := _VERSION.match(segments[0])):
-                major = int(match.group(1))
-                if not MIN_VERSION <= major <= MAX_VERSION:
+            if segments and versions.looks_like_version(segments[0]):
+                served = versions.serving_version(segments[0], self.sb.now())
+                if served is None:
+                    # Not a version Meta ever released: the segment reads as an unknown alias.
                     raise GraphError(
-                        f"(#2635) You are calling a deprecated version of the Graph API. "
-                        f"Please update to the latest version: v{MAX_VERSION}.0.",
-                        2635,
+                        f"(#803) Some of the aliases you requested do not exist: {segments[0]}", 803
                     )
-                call.version, call.segments = segments[0], segments[1:]
+                call.version, call.segments = served, segments[1:]
+            else:
+                call.version = versions.available(self.sb.now())[0]
+            # Real responses name the version that served the call (an expired one is served
+            # by the oldest available version, per Meta's versioning guide).
+            call.headers["facebook-api-version"] = call.version
             body = await self.route(call)
             if isinstance(body, Response):
                 body.headers.update(call.headers)
@@ -336,6 +348,7 @@ class GraphBase:
         if segs == ["debug_token"]:
             return self.debug_token(call)  # type: ignore[attr-defined]
         self.authenticate(call)
+        self.meter_user(call)
         if not segs:
             if call.method == "GET" and call.params.get("ids"):
                 return self.multi_read(call)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from socialhub.sandbox.core import OAuthError, TokenError
 from socialhub.sandbox.platform import consent_page, error_page, json_response, read_params, redirect_with
-from socialhub.sandbox.platforms.meta.common import GraphError, split_list
+from socialhub.sandbox.platforms.meta.common import GraphError, split_csv
 from socialhub.sandbox.platforms.meta.graph import Call, GraphBase
 
 IG_BRAND, IG_COLOR = "Instagram", "#d62976"
@@ -40,7 +40,7 @@ class InstagramLoginMixin(GraphBase):
         redirect_uri = str(params.get("redirect_uri", ""))
         if not self.sb.redirect_allowed(app, redirect_uri):
             return error_page(IG_BRAND, IG_COLOR, "Invalid redirect_uri")
-        scopes = split_list(str(params.get("scope", "")).replace(" ", ","))
+        scopes = split_csv(str(params.get("scope", "")).replace(" ", ","))
         unknown = [s for s in scopes if s not in IG_LOGIN_KNOWN]
         if unknown or "instagram_business_basic" not in scopes:
             return error_page(

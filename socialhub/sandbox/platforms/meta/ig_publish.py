@@ -213,6 +213,7 @@ class InstagramPublishMixin(GraphBase):
                 "The media you are trying to access has expired. Please try to upload again.",
                 -2,
                 subcode=2207020,
+                transient=False,
                 user_msg="The media you are trying to access has expired.",
             )
         if status == "ERROR":

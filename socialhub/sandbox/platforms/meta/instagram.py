@@ -56,6 +56,7 @@ MEDIA_METRICS = {
         "total_interactions",
         "follows",
         "profile_visits",
+        "profile_activity",
         "navigation",
         "replies",
         "reposts",
@@ -72,6 +73,12 @@ DEPRECATED_MEDIA_METRICS = {
     "carousel_album_engagement",
     "carousel_album_saved",
     "carousel_album_video_views",
+}
+# breakdown -> (the one metric that supports it, its dimension values). Values as the IG Media
+# Insights reference lists them for action_type; navigation values as live answers spell them.
+MEDIA_BREAKDOWNS = {
+    "action_type": ("profile_activity", ("BIO_LINK_CLICKED", "CALL", "DIRECTION", "EMAIL", "OTHER", "TEXT")),
+    "story_navigation_action_type": ("navigation", ("tap_forward", "tap_back", "tap_exit", "swipe_forward")),
 }
 IG_USER_FIELDS = {
     "id",
@@ -177,7 +184,7 @@ class InstagramMixin(GraphBase):
                 metrics = split_list(f.mods.get("metric"))
                 if not metrics:
                     raise bad_param("The parameter metric is required")
-                out[name] = {"data": self.media_insights(doc, metrics)}
+                out[name] = {"data": self.media_insights(doc, metrics, split_list(f.mods.get("breakdown")))}
             elif name == "caption":
                 if doc.get("caption"):
                     out[name] = doc["caption"]
@@ -204,8 +211,19 @@ class InstagramMixin(GraphBase):
         return out
 
     # --- media insights ---------------------------------------------------------------------
-    def media_insights(self, doc: Doc, metrics: list[str]) -> list[dict[str, Any]]:
+    def media_insights(
+        self, doc: Doc, metrics: list[str], breakdowns: list[str] | None = None
+    ) -> list[dict[str, Any]]:
         """All or nothing, like Meta: one bad metric fails the request."""
+        breakdowns = breakdowns or []
+        for bd in breakdowns:
+            if bd not in MEDIA_BREAKDOWNS:
+                raise bad_param(
+                    "breakdown[0] must be one of the following values: " + ", ".join(sorted(MEDIA_BREAKDOWNS))
+                )
+            # A breakdown asked with a metric that does not support it: Meta's documented answer.
+            if any(m != MEDIA_BREAKDOWNS[bd][0] for m in metrics):
+                raise GraphError("An unknown error has occurred.", 1, type_="OAuthException", transient=False)
         product = doc.get("media_product_type", "FEED")
         allowed = MEDIA_METRICS.get(product, MEDIA_METRICS["FEED"])
         created = parse_iso(doc["created_at"])
@@ -250,17 +268,31 @@ class InstagramMixin(GraphBase):
             "ig_reels_avg_watch_time": avg_watch,
             "ig_reels_video_view_total_time": avg_watch * counts["views"],
         }
-        return [
-            {
-                "name": m,
-                "period": "lifetime",
-                "values": [{"value": values[m]}],
-                "title": m.replace("_", " ").title(),
-                "description": f"The {m.replace('_', ' ')} of this media.",
-                "id": f"{doc['id']}/insights/{m}/lifetime",
-            }
-            for m in metrics
-        ]
+        out = []
+        for m in metrics:
+            item: dict[str, Any] = {"name": m, "period": "lifetime"}
+            if breakdowns:
+                item["total_value"] = {
+                    "value": values[m],
+                    "breakdowns": [self._breakdown(doc, bd, values[m]) for bd in breakdowns],
+                }
+            else:
+                item["values"] = [{"value": values[m]}]
+            item["title"] = m.replace("_", " ").title()
+            item["description"] = f"The {m.replace('_', ' ')} of this media."
+            item["id"] = f"{doc['id']}/insights/{m}/lifetime"
+            out.append(item)
+        return out
+
+    def _breakdown(self, doc: Doc, breakdown: str, total: int) -> dict[str, Any]:
+        """Split `total` over the breakdown's dimension values (deterministic per media)."""
+        keys = MEDIA_BREAKDOWNS[breakdown][1]
+        rng = self.sb.rand("ig_breakdown", doc["id"], breakdown)
+        weights = [rng.uniform(0.2, 1.0) for _ in keys]
+        parts = [int(total * w / sum(weights)) for w in weights]
+        parts[0] += total - sum(parts)
+        results = [{"dimension_values": [k], "value": v} for k, v in zip(keys, parts, strict=True) if v]
+        return {"dimension_keys": [breakdown], "results": results}
 
     # --- handlers ---------------------------------------------------------------------------
     def ig_user__node__get(self, call: Call, node: Node) -> dict[str, Any]:
@@ -308,4 +340,5 @@ class InstagramMixin(GraphBase):
             raise bad_param("The parameter metric is required")
         if call.params.get("period") not in (None, "", "lifetime"):
             raise bad_param("Media insights are only available for period lifetime")
-        return {"data": self.media_insights(node.doc, metrics)}
+        breakdowns = split_list(call.params.get("breakdown"))
+        return {"data": self.media_insights(node.doc, metrics, breakdowns)}

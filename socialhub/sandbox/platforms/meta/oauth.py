@@ -17,7 +17,7 @@ from socialhub.sandbox.platforms.meta.common import (
     GraphError,
     paginate,
     parse_fields,
-    split_list,
+    split_csv,
 )
 from socialhub.sandbox.platforms.meta.graph import Call, GraphBase, Node
 from socialhub.sandbox.store import Doc
@@ -63,7 +63,7 @@ class OAuthMixin(GraphBase):
         if params.get("response_type", "code") not in {"code", "code granted_scopes"}:
             return None, error_page(BRAND, COLOR, "This sandbox supports response_type=code only.")
         unknown = [
-            s for s in split_list(str(params.get("scope", "")).replace(" ", ",")) if s not in KNOWN_SCOPES
+            s for s in split_csv(str(params.get("scope", "")).replace(" ", ",")) if s not in KNOWN_SCOPES
         ]
         if unknown:
             return None, error_page(
@@ -121,7 +121,7 @@ class OAuthMixin(GraphBase):
 
     @staticmethod
     def _requested(params: dict[str, Any]) -> list[str]:
-        scopes = split_list(str(params.get("scope", "")).replace(" ", ","))
+        scopes = split_csv(str(params.get("scope", "")).replace(" ", ","))
         return ["public_profile", *[s for s in dict.fromkeys(scopes) if s != "public_profile"]]
 
     # --- tokens ---------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from socialhub.sandbox.core import parse_iso
 from socialhub.sandbox.platforms.meta.common import (
@@ -323,7 +324,20 @@ class PagesMixin(GraphBase):
                     "id": f"{node.id}/insights/{m}/{period}",
                 }
             )
-        return {"data": data}
+        return {"data": data, "paging": self._insights_paging(call, until, days)}
+
+    @staticmethod
+    def _insights_paging(call: Call, until: datetime, days: int) -> dict[str, str]:
+        """Graph's insights paging: the same query over the window before and after this one."""
+        span = days * 86400
+        until_ts = int(until.timestamp())
+        since_ts = until_ts - span
+        base = str(call.request.url).split("?")[0]
+        keep = {k: v for k, v in call.request.query_params.items() if k not in {"since", "until"}}
+        return {
+            "previous": f"{base}?{urlencode({**keep, 'since': since_ts - span, 'until': since_ts})}",
+            "next": f"{base}?{urlencode({**keep, 'since': until_ts, 'until': until_ts + span})}",
+        }
 
     # --- reading handlers ------------------------------------------------------------------------
     def page__node__get(self, call: Call, node: Node) -> dict[str, Any]:

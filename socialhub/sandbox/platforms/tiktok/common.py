@@ -169,6 +169,7 @@ class TikTokBase(PlatformModule):
 
     platforms = (PLATFORM,)
     hosts = (WEB, API, UPLOAD)
+    extra_faults = frozenset({"spam_risk_too_many_posts"})
 
     def ok(self, data: dict[str, Any], status: int = 200) -> Response:
         return json_response(
@@ -226,6 +227,10 @@ class TikTokBase(PlatformModule):
             )
             return self.oauth_fail(kind[0], f"Injected sandbox fault: {error}.", kind[1])
         code, message = {
+            "spam_risk_too_many_posts": (
+                "spam_risk_too_many_posts",
+                "The daily post cap from the API is reached for the current user.",
+            ),
             "rate_limited": ("rate_limit_exceeded", None),
             "server_error": ("internal_error", None),
             "expired_token": ("access_token_invalid", "The access token is expired."),

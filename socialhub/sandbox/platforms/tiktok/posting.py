@@ -146,8 +146,21 @@ class PostingPart(TikTokBase):
                 "unaudited_client_can_only_post_to_private_accounts",
                 "Unaudited clients can only post to private accounts (privacy_level SELF_ONLY).",
             )
+        self._daily_post_cap(token["account_id"])
         doc = await self._start(request, token, app, source, "direct", post_info)
         return self.ok(self._init_data(request, doc))
+
+    def _daily_post_cap(self, account_id: str) -> None:
+        """Direct posts a creator may start per 24 h through the API, across all apps
+        (Content Posting API: spam_risk_too_many_posts; the number is a setting)."""
+        day_ago = self.sb.now_ts() - 86400
+        started = self.sb.store.find(
+            KIND, where=lambda d: d["flow"] == "direct" and d["created_ts"] > day_ago, account_id=account_id
+        )
+        if len(started) >= int(self.sb.config("tiktok.direct_posts_per_day")):
+            raise ApiError(
+                "spam_risk_too_many_posts", "The daily post cap from the API is reached for the current user."
+            )
 
     @api
     async def inbox_init(self, request: Request) -> Response:

@@ -105,6 +105,20 @@ UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "
 TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
 
 
+def usage_capped() -> XError:
+    """X's usage-cap answer (429, problem type usage-capped), distinct from the 15-minute 429."""
+    return XError(
+        429,
+        {
+            "title": "UsageCapExceeded",
+            "detail": "Usage cap exceeded: Monthly product cap",
+            "type": PROBLEMS + "usage-capped",
+            "period": "Monthly",
+            "scope": "Product",
+        },
+    )
+
+
 def not_found_error(value: str, resource: str, parameter: str) -> dict[str, Any]:
     """An errors[] entry for an id that does not exist (lookups answer 200 with these)."""
     return {
@@ -175,6 +189,21 @@ class XGuard:
             err.headers = headers
             raise err
         return Ctx(tok=tok, headers=headers)
+
+    # --- the monthly usage cap on post reads (pay-per-use), apart from 15-minute windows ---
+    def _cap_key(self, client_id: str) -> str:
+        return f"x:usage:{client_id}:{self.sb.now().strftime('%Y-%m')}"
+
+    def check_usage_cap(self, ctx: Ctx) -> None:
+        """429 UsageCapExceeded once the app has read its monthly post cap (resets each month)."""
+        if self.sb.counter(self._cap_key(ctx.tok["client_id"])) >= int(
+            self.sb.config("x.monthly_post_reads")
+        ):
+            raise usage_capped()
+
+    def count_reads(self, ctx: Ctx, posts: int) -> None:
+        if posts:
+            self.sb.incr(self._cap_key(ctx.tok["client_id"]), posts)
 
     def tweet_caps(self, ctx: Ctx) -> None:
         """24-hour caps on POST /2/tweets: per app and per user (same number: no separate one is documented)."""

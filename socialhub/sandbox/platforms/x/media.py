@@ -78,6 +78,9 @@ class XMedia:
         return doc
 
     def processing(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        if doc.get("failure"):
+            # A rejected upload stays failed: STATUS reports why, never success.
+            return {"state": "failed", "progress_percent": 0, "error": doc["failure"]}
         if doc["kind"] == "image" or doc.get("finalized_at") is None:
             return None
         elapsed = self.sb.now_ts() - doc["finalized_at"]
@@ -97,7 +100,7 @@ class XMedia:
         doc = self.media(media_id)
         if doc is None or doc["owner"] != owner or doc["expires_at"] < self.sb.now_ts():
             return None
-        if doc.get("finalized_at") is None:
+        if doc.get("finalized_at") is None or doc.get("failure"):
             return None
         info = self.processing(doc)
         return doc if info is None or info["state"] == "succeeded" else None
@@ -143,24 +146,31 @@ class XMedia:
     def _finalize(self, doc: dict[str, Any]) -> dict[str, Any]:
         if doc.get("finalized_at") is not None:
             return doc
+        if doc.get("failure"):
+            raise invalid_request(doc["failure"]["message"], {"media_id": [doc["id"]]})
         received = sum(doc["segments"].values())
         if received != doc["total_bytes"]:
-            raise invalid_request(
-                f"File size mismatch: expected {doc['total_bytes']} bytes, received {received}.",
-                {"media_id": [doc["id"]]},
+            self._reject(
+                doc, f"File size mismatch: expected {doc['total_bytes']} bytes, received {received}."
             )
         kind, allowed, _, _ = CATEGORIES[doc["category"]]
         found = sniff(bytes.fromhex(doc["head"]))
         if found is None or found not in allowed:
-            raise invalid_request(
+            self._reject(
+                doc,
                 "InvalidMedia: the uploaded bytes are not a supported "
                 f"{'video' if kind == 'video' else 'image'} file.",
-                {"media_id": [doc["id"]]},
             )
         doc = (
             self.sb.store.update("x_media", doc["id"], finalized_at=self.sb.now_ts(), media_type=found) or doc
         )
         return doc
+
+    def _reject(self, doc: dict[str, Any], message: str) -> None:
+        """Record why FINALIZE refused the upload (STATUS reports it), then answer 400."""
+        failure = {"code": 1, "name": "InvalidMedia", "message": message}
+        self.sb.store.update("x_media", doc["id"], failure=failure)
+        raise invalid_request(message, {"media_id": [doc["id"]]})
 
     def _check_segment(self, doc: dict[str, Any], index: Any, media: Any) -> int:
         if doc.get("finalized_at") is not None:
@@ -247,7 +257,15 @@ class XMedia:
             raise invalid_request("command must be STATUS.", {"command": [q.get("command")]})
         doc = self._owned(q.get("media_id"), ctx)
         summary = self._summary(doc, full=False)
-        summary.setdefault("processing_info", {"state": "succeeded", "progress_percent": 100})
+        summary["expires_after_secs"] = max(0, int(doc["expires_at"] - self.sb.now_ts()))
+        if "processing_info" not in summary:
+            # Nothing left to process: an image, or a video not yet finalized.
+            done = doc.get("finalized_at") is not None
+            summary["processing_info"] = (
+                {"state": "succeeded", "progress_percent": 100}
+                if done
+                else {"state": "pending", "check_after_secs": 1}
+            )
         return json_response({"data": summary})
 
     async def _legacy(self, command: str, form: dict[str, Any], ctx: Ctx) -> Response:

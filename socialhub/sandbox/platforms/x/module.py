@@ -28,6 +28,7 @@ from socialhub.sandbox.platforms.x.common import (
     problem_response,
     rate_headers,
     snowflake,
+    usage_capped,
 )
 from socialhub.sandbox.platforms.x.media import XMedia
 from socialhub.sandbox.platforms.x.oauth import XOAuth
@@ -61,6 +62,7 @@ class X(XOAuth, XTweets, XMedia, PlatformModule):
 
     platforms = (PLATFORM,)
     hosts = (*API_HOSTS, *WEB_HOSTS)
+    extra_faults = frozenset({"usage_capped"})
 
     def __init__(self, sandbox: Sandbox) -> None:
         super().__init__(sandbox)
@@ -168,6 +170,9 @@ class X(XOAuth, XTweets, XMedia, PlatformModule):
         limited = rate_headers("x-rate-limit", 0, 0, now + WINDOW)
         if error == "rate_limited":
             return problem_response(429, dict(TOO_MANY), limited)
+        if error == "usage_capped":
+            capped = usage_capped()
+            return problem_response(capped.status, capped.body)
         if error in {"expired_token", "revoked_token"}:
             return problem_response(401, dict(UNAUTHORIZED))
         if error == "permission_denied":

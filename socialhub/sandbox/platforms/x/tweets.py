@@ -12,8 +12,8 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from twitter_text import parse_tweet
 
-from socialhub.providers.x import MAX_WEIGHTED, weighted_length
 from socialhub.sandbox.core import Sandbox, parse_iso
 from socialhub.sandbox.platform import json_response, read_json
 from socialhub.sandbox.platforms.x.common import (
@@ -68,6 +68,9 @@ USER_FIELDS = {
     "verified_type",
     "withheld",
 }
+
+
+MAX_WEIGHTED = 280  # docs.x.com counting-characters; twitter-text config v3 maxWeightedTweetLength
 
 
 def x_time(value: str) -> str:
@@ -225,9 +228,12 @@ class XTweets:
             raise invalid_request(
                 "Post text is required when no media, poll or quote is given.", {"text": [text]}
             )
-        if text and weighted_length(text) > MAX_WEIGHTED:
+        # X's own rule, through the twitter-text port (config v3: 280 weighted, CJK and emoji
+        # 2, every URL 23), never through the provider's code, so a contract test can fail.
+        parsed = parse_tweet(text) if text else None
+        if parsed is not None and parsed.weightedLength > MAX_WEIGHTED:
             raise invalid_request(
-                f"Your Tweet text is too long: {weighted_length(text)} weighted characters, the limit is "
+                f"Your Tweet text is too long: {parsed.weightedLength} weighted characters, the limit is "
                 f"{MAX_WEIGHTED}.",
                 {"text": [text]},
             )
@@ -307,6 +313,7 @@ class XTweets:
                 f"The `ids` query parameter value [{bad[0]}] does not match ^[0-9]{{1,19}}$", {"ids": [raw]}
             )
         fields = _fields(request, "tweet.fields", TWEET_FIELDS)
+        self.guard.check_usage_cap(ctx)
         data, errors = [], []
         for tweet_id in ids:
             doc = self.tweet(tweet_id)
@@ -314,6 +321,7 @@ class XTweets:
                 errors.append(not_found_error(tweet_id, "tweet", "ids"))
             else:
                 data.append(self.tweet_json(doc, fields, ctx.tok["account_id"], errors))
+        self.guard.count_reads(ctx, len(data))
         body: dict[str, Any] = {}
         if data:
             body["data"] = data
@@ -329,9 +337,11 @@ class XTweets:
                 {"id": [tweet_id]},
             )
         fields = _fields(request, "tweet.fields", TWEET_FIELDS)
+        self.guard.check_usage_cap(ctx)
         doc = self.tweet(tweet_id)
         if doc is None:
             return json_response({"errors": [not_found_error(tweet_id, "tweet", "id")]})
+        self.guard.count_reads(ctx, 1)
         errors: list[dict[str, Any]] = []
         body: dict[str, Any] = {"data": self.tweet_json(doc, fields, ctx.tok["account_id"], errors)}
         if errors:
@@ -367,6 +377,7 @@ class XTweets:
                 {"max_results": [str(max_results)]},
             )
         fields = _fields(request, "tweet.fields", TWEET_FIELDS)
+        self.guard.check_usage_cap(ctx)
         if self.sb.account(PLATFORM, user_id) is None:
             return json_response({"errors": [not_found_error(user_id, "user", "id")]})
         docs = sorted(self.sb.posts(PLATFORM, user_id), key=lambda d: int(d["id"]), reverse=True)
@@ -397,6 +408,7 @@ class XTweets:
             page = docs[:max_results]
         errors: list[dict[str, Any]] = []
         data = [self.tweet_json(d, fields, ctx.tok["account_id"], errors) for d in page]
+        self.guard.count_reads(ctx, len(data))
         meta: dict[str, Any] = {"result_count": len(data)}
         if page:
             meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])

@@ -23,9 +23,11 @@ from socialhub.sandbox.platforms.youtube.common import (
     OAUTH_HOST,
     PLATFORM,
     WWW,
+    YOUTUBE_HOST,
     error_body,
 )
 from socialhub.sandbox.platforms.youtube.oauth import OAuthPart
+from socialhub.sandbox.platforms.youtube.search import SearchPart
 from socialhub.sandbox.platforms.youtube.upload import ID_CHARS, UploadPart
 
 __all__ = ["YouTube"]
@@ -58,21 +60,23 @@ def _ident(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(ID_CHARS) for _ in range(n))
 
 
-class YouTube(OAuthPart, UploadPart, AnalyticsPart):
+class YouTube(OAuthPart, UploadPart, SearchPart, AnalyticsPart):
     """The YouTube platform module."""
 
     def routes(self) -> list[Route]:
         catch_all = [
             Route(f"/{host}/{{path:path}}", self.unknown_path, methods=_ALL_METHODS)
-            for host in (ACCOUNTS_HOST, OAUTH_HOST, WWW, ANALYTICS)
+            for host in (ACCOUNTS_HOST, OAUTH_HOST, WWW, YOUTUBE_HOST, ANALYTICS)
         ]
-        return [
-            *self.oauth_routes(),
-            *self.data_routes(),
-            *self.upload_routes(),
-            *self.analytics_routes(),
-            *catch_all,
+        data = [*self.data_routes(), *self.search_routes(), *self.upload_routes()]
+        # The same Data API under youtube.googleapis.com (the discovery document's rootUrl).
+        aliases = [
+            Route(
+                r.path.replace(f"/{WWW}/", f"/{YOUTUBE_HOST}/", 1), r.endpoint, methods=list(r.methods or [])
+            )
+            for r in data
         ]
+        return [*self.oauth_routes(), *data, *aliases, *self.analytics_routes(), *catch_all]
 
     async def unknown_path(self, request: Request) -> Response:
         if request.url.path.startswith(f"/{ACCOUNTS_HOST}/"):

@@ -23,6 +23,9 @@ BRAND, COLOR = "Google", "#1a73e8"
 ACCOUNTS_HOST = "accounts.google.com"
 OAUTH_HOST = "oauth2.googleapis.com"
 WWW = "www.googleapis.com"
+# The Data API's own host in Google's discovery document (rootUrl), which
+# google-api-python-client uses; it serves the same paths as www.googleapis.com.
+YOUTUBE_HOST = "youtube.googleapis.com"
 ANALYTICS = "youtubeanalytics.googleapis.com"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -120,7 +123,8 @@ class YouTubeBase(PlatformModule):
     """Shared helpers of the YouTube sandbox parts."""
 
     platforms = (PLATFORM,)
-    hosts = (ACCOUNTS_HOST, OAUTH_HOST, WWW, ANALYTICS)
+    hosts = (ACCOUNTS_HOST, OAUTH_HOST, WWW, YOUTUBE_HOST, ANALYTICS)
+    extra_faults = frozenset({"upload_limit_exceeded"})
 
     def authorize_token(self, request: Request, any_of: tuple[str, ...]) -> dict[str, Any]:
         """The bearer token, or 401 authError / 403 insufficientPermissions."""
@@ -159,11 +163,17 @@ class YouTubeBase(PlatformModule):
 
     def charge(self, token: dict[str, Any], method: str) -> None:
         """Spend the project's daily quota for one call, or 403 quotaExceeded."""
-        legacy = int(self.sb.config("youtube.legacy_insert_cost"))
-        if method == "videos.insert" and legacy <= 0:
-            bucket, cost, limit = "videos.insert", 1, int(self.sb.config("youtube.insert_calls_per_day"))
+        # Since 2026-06-01 videos.insert and search.list each have a bucket of calls per day;
+        # the legacy model charges them in units (1600 / 100) against the 10,000 default.
+        own = {
+            "videos.insert": ("youtube.legacy_insert_cost", "youtube.insert_calls_per_day"),
+            "search.list": ("youtube.legacy_search_cost", "youtube.search_calls_per_day"),
+        }.get(method)
+        legacy = int(self.sb.config(own[0])) if own else 0
+        if own and legacy <= 0:
+            bucket, cost, limit = method, 1, int(self.sb.config(own[1]))
         else:
-            cost = legacy if method == "videos.insert" else COSTS.get(method, 1)
+            cost = legacy if own else COSTS.get(method, 1)
             bucket, limit = "default", int(self.sb.config("youtube.quota_units_per_day"))
         key = self.quota_key(token["client_id"], bucket)
         if self.sb.counter(key) + cost > limit:
@@ -193,6 +203,12 @@ class YouTubeBase(PlatformModule):
                 exc.headers,
             )
         code, reason, message, domain = {
+            "upload_limit_exceeded": (
+                400,
+                "uploadLimitExceeded",
+                "The user has exceeded the number of videos they may upload.",
+                "youtube.video",
+            ),
             "rate_limited": (403, "rateLimitExceeded", "Rate Limit Exceeded", "usageLimits"),
             "server_error": (500, "backendError", "Backend Error", "global"),
             "permission_denied": (

@@ -117,6 +117,7 @@ class UploadPart(DataPart, YouTubeBase):
     async def upload_start(self, request: Request) -> Response:
         token = self.authorize_token(request, UPLOAD_SCOPES)
         self.charge(token, "videos.insert")
+        self.count_channel_upload(token["account_id"])
         q = request.query_params
         if q.get("uploadType") != "resumable":
             raise param_error(
@@ -172,6 +173,19 @@ class UploadPart(DataPart, YouTubeBase):
                 "X-GUploader-UploadID": upload_id,
             },
         )
+
+    def count_channel_upload(self, channel_id: str) -> None:
+        """The per-channel daily upload cap (videos.insert reference: 400 uploadLimitExceeded),
+        apart from the project's quota; it resets at midnight Pacific like the quota."""
+        key = "uploads:" + self.quota_key(channel_id, "channel")
+        if self.sb.counter(key) >= int(self.sb.config("youtube.channel_uploads_per_day")):
+            raise GoogleError(
+                400,
+                "uploadLimitExceeded",
+                "The user has exceeded the number of videos they may upload.",
+                domain="youtube.video",
+            )
+        self.sb.incr(key)
 
     @api
     async def upload_put(self, request: Request) -> Response:
