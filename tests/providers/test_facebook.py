@@ -265,7 +265,9 @@ def test_video_retry_after_the_upload_was_recorded_reads_it_back(fresh_sandbox, 
         publish(p, creds, request, {}, db)
     retry = db.kept
     assert retry["video_id"] and retry["created"]["status"] == "created"
+    found = p.find_published(creds, request, p.marker_time(retry), retry)  # from the saved video id
     result = publish(p, creds, request, retry, db)
+    assert found is not None and found.post_id == result.post_id and found.caption == request.caption
     counters = fresh_sandbox.counters()
     assert counters[f"calls:facebook:POST /v21.0/{PAGE1}/videos"] == 1
     assert counters[f"published:facebook:{PAGE1}"] == 1

@@ -30,6 +30,7 @@ from socialhub.providers.base import (
 )
 from socialhub.providers.tiktok import TikTokProvider
 from tests.oauth_helpers import consent
+from tests.providers.crash import Crash, Db
 from tests.providers.driver import publish
 from tests.servers import ThreadedServer
 
@@ -320,6 +321,32 @@ def test_publish_pull_from_url_public_on_an_audited_app(publishing, media_url):
     assert steps["source"] == "PULL_FROM_URL" and steps["privacy_level"] == "PUBLIC_TO_EVERYONE"
     assert result.url == f"https://www.tiktok.com/@lena.rivers/video/{result.post_id}"
     assert p.fetch_metrics(creds, [result.post_id])[result.post_id].views is not None
+    p.close()
+
+
+def test_find_published_answers_from_the_saved_publish_id(publishing, media_url):
+    sb, _ = publishing
+    sb.control.post(
+        "/apps", json={"platform": "tiktok", "client_id": "audited", "client_secret": "shh", "audited": True}
+    ).raise_for_status()
+    p = make_provider(sb, client_id="audited", client_secret="shh")
+    creds = creds_for(sb, "lena.rivers", client_id="audited")
+    media = MediaRef(
+        kind="video", mime_type="video/mp4", size_bytes=len(MP4), url=media_url, duration_seconds=10
+    )
+    request = PublishRequest(caption="Status says it all", media=[media])
+    # Init was recorded; the worker died writing the final result.
+    db = Db(crash=lambda s: (s.get("created") or {}).get("status") == "published")
+    with pytest.raises(Crash):
+        publish(p, creds, request, {}, db)
+    kept = db.kept
+    assert kept["created"] == {"status": "created", "post_id": kept["publish_id"], "url": None}
+    lists = counter(sb, "calls:tiktok:POST /v2/video/list/")
+    found = p.find_published(creds, request, p.marker_time(kept), kept)
+    assert counter(sb, "calls:tiktok:POST /v2/video/list/") == lists  # no listing needed
+    assert found is not None and found.url == f"https://www.tiktok.com/@lena.rivers/video/{found.post_id}"
+    assert found.post_id == publish(p, creds, request, kept, db).post_id  # the retry agrees, sends nothing
+    assert counter(sb, INIT) == 1 and counter(sb, f"published:tiktok:{creds.account_id}") == 1
     p.close()
 
 
