@@ -91,8 +91,6 @@ class LinkedInProvider(Provider):
     # The one place the API version lives; LinkedIn sunsets a version about a year after release.
     API_VERSION: ClassVar[str] = "202609"
     VIDEO_POLL_SECONDS: ClassVar[float] = 1.0
-    # The author finder sorts by last change, not creation: an older post does not end the scan.
-    FIND_NEWEST_FIRST: ClassVar[bool] = False
     LIMITS = ContentLimits(
         caption_max=3000,
         media_kinds=frozenset({"image", "video"}),
@@ -103,6 +101,8 @@ class LinkedInProvider(Provider):
         min_video_seconds=3,
         max_video_seconds=30 * 60,
     )
+    # The author finder sorts by last change, not creation: an older post does not end the scan.
+    FIND_NEWEST_FIRST: ClassVar[bool] = False
 
     @classmethod
     def options(cls, settings: Any) -> dict[str, Any]:
