@@ -8,7 +8,7 @@ is not kept. Scheduling uses Facebook's own scheduled_publish_time.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -73,6 +73,7 @@ class FacebookProvider(MetaGraphProvider):
         max_video_bytes=1024 * 1024 * 1024,
     )
     FIND_MAX_PAGES: ClassVar[int] = 10
+    FIND_PAGE_SIZE: ClassVar[int] = 100
 
     # --- connecting -----------------------------------------------------------------------------
     def connect(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> list[ConnectedAccount]:
@@ -172,17 +173,29 @@ class FacebookProvider(MetaGraphProvider):
         self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver
     ) -> PublishResult:
         """Text/link -> /feed, one photo -> /photos, one video -> /videos, several photos ->
-        unpublished /photos then /feed with attached_media. scheduled_for uses Facebook's scheduler."""
-        scheduled = request.scheduled_for is not None
-        if not steps.get("post_id"):
-            steps["post_id"] = self._create(creds, request, steps, save_step)
-            save_step(steps)
-        post_id = str(steps["post_id"])
+        unpublished /photos (recorded one by one) then /feed with attached_media. That last POST
+        is the one create call; for a video the upload itself is it, so a retry never uploads
+        again. scheduled_for uses Facebook's scheduler."""
+        done = self.finished(steps)
+        if done is not None:
+            return done
+        media = request.media
+        if any(m.kind != "image" for m in media) and (len(media) != 1 or media[0].kind != "video"):
+            raise InvalidRequest(
+                "A Facebook post takes one video, or up to 10 photos.", platform=self.platform
+            )
+        if len(media) > 1:
+            self._upload_album_photos(creds, request, steps, save_step)
+        created = self.create_once(steps, save_step, lambda: self._create(creds, request, steps))
+        post_id = created.post_id
+        if steps.get("video_id"):
+            post_id = self._video_post_id(creds, str(steps["video_id"]))
         body = self.graph(
             "GET", f"/{post_id}", creds.access_token, creds=creds, params={"fields": "permalink_url"}
         )
-        return PublishResult(
-            status="scheduled" if scheduled else "published", post_id=post_id, url=body.get("permalink_url")
+        status = "scheduled" if request.scheduled_for is not None else "published"
+        return self.finish(
+            steps, save_step, PublishResult(status=status, post_id=post_id, url=body.get("permalink_url"))
         )
 
     def _schedule_params(self, request: PublishRequest) -> dict[str, str]:
@@ -190,51 +203,45 @@ class FacebookProvider(MetaGraphProvider):
             return {}
         return {"published": "false", "scheduled_publish_time": str(int(request.scheduled_for.timestamp()))}
 
-    def _create(
+    def _upload_album_photos(
         self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver
-    ) -> str:
+    ) -> None:
+        """Unpublished photos for attached_media: each recorded before the next (no post yet)."""
+        photos = list(steps.get("photo_ids") or [])
+        for item in request.media[len(photos) :]:
+            body = self._upload(creds, f"/{self.page_id(creds)}/photos", item, {"published": "false"}, "url")
+            photos.append(str(body["id"]))
+            steps["photo_ids"] = photos
+            save_step(steps)
+
+    def _create(self, creds: Credentials, request: PublishRequest, steps: dict[str, Any]) -> PublishResult:
+        """The one call that makes the post (run by create_once)."""
         page = self.page_id(creds)
         when = self._schedule_params(request)
         media = request.media
-        if not media:
-            body = self.graph(
-                "POST",
-                f"/{page}/feed",
-                creds.access_token,
-                creds=creds,
-                data={"message": request.caption, **when},
-            )
-            return str(body["id"])
         if len(media) == 1 and media[0].kind == "video":
             params = {"description": request.caption, **when}
             if request.title:
                 params["title"] = request.title
             body = self._upload(creds, f"/{page}/videos", media[0], params, "file_url", GRAPH_VIDEO_HOST)
-            steps["video_id"] = str(body["id"])
-            save_step(steps)
-            video = self.graph(
-                "GET", f"/{body['id']}", creds.access_token, creds=creds, params={"fields": "post_id"}
-            )
-            return str(video.get("post_id") or f"{page}_{body['id']}")
-        if any(m.kind != "image" for m in media):
-            raise InvalidRequest(
-                "A Facebook post takes one video, or up to 10 photos.", platform=self.platform
-            )
+            steps["video_id"] = str(body["id"])  # saved with the result: the post id is read next
+            return PublishResult(status=self.FOLLOW_UP, post_id=str(body["id"]))
         if len(media) == 1:
             body = self._upload(
                 creds, f"/{page}/photos", media[0], {"caption": request.caption, **when}, "url"
             )
-            return str(body.get("post_id") or body["id"])
-        photos = list(steps.get("photo_ids") or [])
-        for item in media[len(photos) :]:
-            body = self._upload(creds, f"/{page}/photos", item, {"published": "false"}, "url")
-            photos.append(str(body["id"]))
-            steps["photo_ids"] = photos
-            save_step(steps)
+            return PublishResult(status=self.FOLLOW_UP, post_id=str(body.get("post_id") or body["id"]))
         data = {"message": request.caption, **when}
-        for i, fbid in enumerate(photos):
+        for i, fbid in enumerate(steps.get("photo_ids") or []):
             data[f"attached_media[{i}]"] = json.dumps({"media_fbid": fbid})
-        return str(self.graph("POST", f"/{page}/feed", creds.access_token, creds=creds, data=data)["id"])
+        body = self.graph("POST", f"/{page}/feed", creds.access_token, creds=creds, data=data)
+        return PublishResult(status=self.FOLLOW_UP, post_id=str(body["id"]))
+
+    def _video_post_id(self, creds: Credentials, video_id: str) -> str:
+        video = self.graph(
+            "GET", f"/{video_id}", creds.access_token, creds=creds, params={"fields": "post_id"}
+        )
+        return str(video.get("post_id") or f"{self.page_id(creds)}_{video_id}")
 
     def _upload(
         self,
@@ -260,27 +267,26 @@ class FacebookProvider(MetaGraphProvider):
             "This media has neither a public URL nor a file to upload.", platform=self.platform
         )
 
-    def find_published(
-        self, creds: Credentials, request: PublishRequest, since: datetime
-    ) -> RemotePost | None:
-        """A post (or scheduled post) with this message created since `since`."""
-        wanted = request.caption.strip()
+    def find_by_steps(self, creds: Credentials, steps: dict[str, Any]) -> RemotePost | None:
+        """After the create call answered: the post behind the saved video or post id."""
+        created = steps.get(self.CREATED) or {}
+        if steps.get("video_id"):
+            post_id = self._video_post_id(creds, str(steps["video_id"]))
+        elif created.get("post_id"):
+            post_id = str(created["post_id"])
+        else:
+            return None
+        body = self.graph(
+            "GET", f"/{post_id}", creds.access_token, creds=creds, params={"fields": POST_FIELDS}
+        )
+        return self._remote(body)
+
+    def find_listings(
+        self, creds: Credentials, request: PublishRequest
+    ) -> list[Callable[[str | None, int], PostPage]]:
+        """A scheduled post shows under scheduled_posts until its time, then under posts."""
         edges = ["scheduled_posts", "posts"] if request.scheduled_for else ["posts"]
-        for edge in edges:
-            cursor = None
-            for _ in range(self.FIND_MAX_PAGES):
-                page = self._list(creds, edge, cursor, self.PAGE_SIZE)
-                older = False
-                for post in page.posts:
-                    if edge == "posts" and post.created_at and post.created_at < since - timedelta(minutes=5):
-                        older = True  # newest first: nothing further down can match
-                        break
-                    if post.caption.strip() == wanted:
-                        return post
-                if older or not page.next_cursor:
-                    break
-                cursor = page.next_cursor
-        return None
+        return [lambda cursor, limit, edge=edge: self._list(creds, edge, cursor, limit) for edge in edges]
 
     # --- URLs -----------------------------------------------------------------------------------------
     @classmethod

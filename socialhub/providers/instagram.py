@@ -6,13 +6,14 @@ the same long-lived USER token (Meta has no refresh token: `refresh` re-exchange
 still-valid token with fb_exchange_token for another ~60 days).
 
 Publishing: create a container (Meta fetches the media from its public URL), wait until it
-is FINISHED, then media_publish. Each step is recorded so a retry never makes a second post.
+is FINISHED (StepPending meanwhile), then media_publish through create_once (the one call that
+makes the post), then read the permalink. Each step is recorded before the next.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from socialhub.providers.base import (
     InvalidPostUrl,
     InvalidRequest,
     NotFound,
+    OutcomeUnknown,
     PermissionMissing,
     PostMetrics,
     PostPage,
@@ -75,6 +77,9 @@ class InstagramProvider(MetaGraphProvider):
     # A container still IN_PROGRESS raises StepPending to be checked again after this long.
     POLL_INTERVAL_SECONDS: ClassVar[float] = 5.0
     RESOLVE_MAX_PAGES: ClassVar[int] = 20
+    # find_published: the Graph does not say which media a container became, so after a lost
+    # media_publish answer the post is found by caption (IG keeps captions verbatim).
+    FIND_PAGE_SIZE: ClassVar[int] = 100
 
     def __init__(self, *, poll_interval: float | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -175,31 +180,36 @@ class InstagramProvider(MetaGraphProvider):
     def publish(
         self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver
     ) -> PublishResult:
-        """Container -> FINISHED -> media_publish, resuming from the recorded steps."""
-        if steps.get("media_id"):
-            return self._result(creds, str(steps["media_id"]))
+        """Container -> FINISHED -> media_publish (the one create call) -> permalink, resuming
+        from the recorded steps."""
+        done = self.finished(steps)
+        if done is not None:
+            return done
         ig = self.ig_id(creds)
-        if not steps.get("container_id"):
-            steps["container_id"] = self._create_container(creds, ig, request, steps, save_step)
-            save_step(steps)
-        container_id = str(steps["container_id"])
-        status = self._wait_until_ready(creds, container_id, steps, save_step)
-        media_id = None
-        if status == "PUBLISHED":  # published by an attempt whose answer was lost
-            found = self.find_published(creds, request, utcnow() - timedelta(hours=24))
-            media_id = found.post_id if found else None
-        if media_id is None:
-            body = self.graph(
-                "POST",
-                f"/{ig}/media_publish",
-                creds.access_token,
-                creds=creds,
-                data={"creation_id": container_id},
-            )
-            media_id = str(body["id"])
-        steps["media_id"] = media_id
-        save_step(steps)
-        return self._result(creds, media_id)
+        if not steps.get(self.CREATED) and not steps.get(self.CREATE_MARKER):
+            if not steps.get("container_id"):
+                steps["container_id"] = self._create_container(creds, ig, request, steps, save_step)
+                save_step(steps)
+            self._wait_until_ready(creds, str(steps["container_id"]), steps, save_step)
+        created = self.create_once(steps, save_step, lambda: self._media_publish(creds, ig, steps))
+        body = self.graph(
+            "GET", f"/{created.post_id}", creds.access_token, creds=creds, params={"fields": "id,permalink"}
+        )
+        return self.finish(
+            steps,
+            save_step,
+            PublishResult(status="published", post_id=created.post_id, url=body.get("permalink")),
+        )
+
+    def _media_publish(self, creds: Credentials, ig: str, steps: dict[str, Any]) -> PublishResult:
+        body = self.graph(
+            "POST",
+            f"/{ig}/media_publish",
+            creds.access_token,
+            creds=creds,
+            data={"creation_id": str(steps["container_id"])},
+        )
+        return PublishResult(status=self.FOLLOW_UP, post_id=str(body["id"]))
 
     def _create_container(
         self,
@@ -254,8 +264,12 @@ class InstagramProvider(MetaGraphProvider):
             params={"fields": "status_code,status"},
         )
         status = body.get("status_code")
-        if status in {"FINISHED", "PUBLISHED"}:
+        if status == "FINISHED":
             return status
+        if status == "PUBLISHED":  # only an attempt whose steps were lost can get here
+            raise OutcomeUnknown(
+                "This Instagram upload was already published by an earlier attempt.", platform=self.platform
+            )
         if status == "ERROR":
             raise InvalidRequest(
                 f"Instagram could not process the media: {body.get('status') or 'unknown error'}",
@@ -276,30 +290,6 @@ class InstagramProvider(MetaGraphProvider):
             platform=self.platform,
             retry_at=utcnow() + timedelta(seconds=self.poll_interval),
         )
-
-    def _result(self, creds: Credentials, media_id: str) -> PublishResult:
-        body = self.graph(
-            "GET", f"/{media_id}", creds.access_token, creds=creds, params={"fields": "id,permalink"}
-        )
-        return PublishResult(status="published", post_id=media_id, url=body.get("permalink"))
-
-    def find_published(
-        self, creds: Credentials, request: PublishRequest, since: datetime
-    ) -> RemotePost | None:
-        """The newest media with this caption created since `since` (listing stops at older media)."""
-        wanted = request.caption.strip()
-        cursor = None
-        for _ in range(self.RESOLVE_MAX_PAGES):
-            page = self.list_posts(creds, cursor=cursor, limit=self.PAGE_SIZE)
-            for post in page.posts:
-                if post.created_at and post.created_at < since - timedelta(minutes=5):
-                    return None
-                if post.caption.strip() == wanted:
-                    return post
-            if not page.next_cursor:
-                return None
-            cursor = page.next_cursor
-        return None
 
     # --- URLs -----------------------------------------------------------------------------------------
     @classmethod

@@ -28,6 +28,7 @@ from socialhub.providers.base import (
     InvalidRequest,
     MediaRef,
     NotFound,
+    OutcomeUnknown,
     PermissionMissing,
     PostMetrics,
     PostPage,
@@ -102,6 +103,8 @@ class LinkedInProvider(Provider):
         min_video_seconds=3,
         max_video_seconds=30 * 60,
     )
+    # The author finder sorts by last change, not creation: an older post does not end the scan.
+    FIND_NEWEST_FIRST: ClassVar[bool] = False
 
     def __init__(self, *, api_version: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -406,10 +409,10 @@ class LinkedInProvider(Provider):
     def publish(
         self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver
     ) -> PublishResult:
-        if steps.get("post_urn"):  # created on an earlier attempt: never post twice
-            return PublishResult(
-                status="published", post_id=steps["post_urn"], url=self.post_url(steps["post_urn"])
-            )
+        """Media upload (recorded step by step), then POST /rest/posts once through create_once."""
+        done = self.finished(steps)
+        if done is not None:
+            return done
         body: dict[str, Any] = {
             "author": self.person_urn(creds),
             "commentary": escape_commentary(request.caption),
@@ -431,39 +434,14 @@ class LinkedInProvider(Provider):
                 steps["media_ready"] = True
                 save_step(steps)
             body["content"] = {"media": {"id": steps["media_urn"], "title": request.title or ""}}
-        try:
-            resp = self.rest("POST", "/posts", creds, json=body)
-            urn = resp.headers.get("x-restli-id")
-        except InvalidRequest as exc:
-            # Same text posted moments ago (an attempt whose answer we lost): adopt that post.
-            dup = re.search(r"duplicate of (urn:li:(?:share|ugcPost):\d+)", exc.message)
-            if not dup:
-                raise
-            urn = dup.group(1)
-        if not urn:
-            raise TransientError("LinkedIn did not say which post it created.", platform=self.platform)
-        steps["post_urn"] = urn
-        save_step(steps)
-        return PublishResult(status="published", post_id=urn, url=self.post_url(urn))
 
-    def find_published(
-        self, creds: Credentials, request: PublishRequest, since: datetime
-    ) -> RemotePost | None:
-        wanted = request.caption.strip()
-        start = 0
-        for _ in range(5):
-            body = self._finder(creds, start, 50)
-            elements = body.get("elements", [])
-            for element in elements:
-                post = self._remote(element)
-                if post.created_at and post.created_at < since:
-                    return None  # newest first: everything further is older
-                if post.caption.strip() == wanted:
-                    return post
-            if len(elements) < 50:
-                return None
-            start += len(elements)
-        return None
+        def create() -> PublishResult:
+            urn = self.rest("POST", "/posts", creds, json=body).headers.get("x-restli-id")
+            if not urn:  # created, but LinkedIn did not say which post: find it by caption
+                raise OutcomeUnknown("LinkedIn did not say which post it created.", platform=self.platform)
+            return PublishResult(status="published", post_id=urn, url=self.post_url(urn))
+
+        return self.create_once(steps, save_step, create)
 
     # --- URLs ------------------------------------------------------------------------------
     @classmethod

@@ -137,6 +137,7 @@ class XProvider(Provider):
     REFRESH_MARGIN = timedelta(minutes=15)
     CHUNK_BYTES: ClassVar[int] = 4 * 1024 * 1024
     SIMPLE_UPLOAD_MAX: ClassVar[int] = 5 * 1024 * 1024
+    FIND_PAGE_SIZE: ClassVar[int] = 100  # the timeline's largest page
     LIMITS = ContentLimits(
         caption_max=MAX_WEIGHTED,
         caption_unit="weighted",
@@ -421,11 +422,10 @@ class XProvider(Provider):
     def publish(
         self, creds: Credentials, request: PublishRequest, steps: dict[str, Any], save_step: StepSaver
     ) -> PublishResult:
-        username = creds.extra.get("username")
-        if steps.get("tweet_id"):  # created on an earlier attempt: never post twice
-            return PublishResult(
-                status="published", post_id=steps["tweet_id"], url=self.tweet_url(steps["tweet_id"], username)
-            )
+        """Media uploads (each recorded), then POST /2/tweets once through create_once."""
+        done = self.finished(steps)
+        if done is not None:
+            return done
         media_ids: list[str] = list(steps.get("media_ids") or [])
         for media in request.media[len(media_ids) :]:
             media_ids.append(self._upload(creds, media, steps, save_step))
@@ -435,34 +435,21 @@ class XProvider(Provider):
         body: dict[str, Any] = {"text": request.caption}
         if media_ids:
             body["media"] = {"media_ids": media_ids}
-        try:
-            tweet_id = self.api("POST", "/2/tweets", creds, json=body)["data"]["id"]
-        except InvalidRequest as exc:
-            if exc.code != "duplicate":
-                raise
-            # The same text is already up: most likely our own earlier attempt whose answer was lost.
-            found = self.find_published(creds, request, datetime.now(UTC) - timedelta(hours=24))
-            if found is None:
-                raise
-            tweet_id = found.post_id
-        steps["tweet_id"] = tweet_id
-        save_step(steps)
-        return PublishResult(status="published", post_id=tweet_id, url=self.tweet_url(tweet_id, username))
 
-    def find_published(
-        self, creds: Credentials, request: PublishRequest, since: datetime
-    ) -> RemotePost | None:
-        wanted = _normal_text(request.caption)
-        cursor = None
-        for _ in range(3):
-            body = self._timeline(creds, limit=100, cursor=cursor, start_time=since)
-            for tweet in body.get("data", []):
-                if _normal_text(tweet.get("text", "")) == wanted:
-                    return self._remote(tweet, creds)
-            cursor = body.get("meta", {}).get("next_token")
-            if not cursor:
-                return None
-        return None
+        def create() -> PublishResult:
+            tweet_id = self.api("POST", "/2/tweets", creds, json=body)["data"]["id"]
+            return PublishResult(
+                status="published",
+                post_id=tweet_id,
+                url=self.tweet_url(tweet_id, creds.extra.get("username")),
+            )
+
+        return self.create_once(steps, save_step, create)
+
+    @staticmethod
+    def normalize_caption(text: str) -> str:
+        """X rewrites links to t.co and HTML-escapes & < >: compare with links masked."""
+        return _normal_text(unicodedata.normalize("NFC", text or ""))
 
     # --- URLs ----------------------------------------------------------------------------------
     @classmethod

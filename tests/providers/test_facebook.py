@@ -15,6 +15,7 @@ from socialhub.providers.base import (
     InvalidRequest,
     MediaRef,
     NotFound,
+    OutcomeUnknown,
     PermissionMissing,
     PostRef,
     PublishRequest,
@@ -24,6 +25,7 @@ from socialhub.providers.base import (
 )
 from socialhub.providers.facebook import FacebookProvider
 from tests.oauth_helpers import consent
+from tests.providers.crash import Crash, Db
 from tests.providers.driver import publish
 from tests.sandbox.test_meta import JPEG, PAGE1, PAGE2, PAGE3, PAGE4, USER1, serve_media
 
@@ -154,7 +156,8 @@ def test_publish_text_post(fresh_sandbox):
         and result.post_id.startswith(f"{PAGE1}_")
         and "/posts/pfbid" in result.url
     )
-    assert steps == {"post_id": result.post_id}
+    assert set(steps) == {"creating_at", "created"}
+    assert steps["created"] == {"status": "published", "post_id": result.post_id, "url": result.url}
     assert fresh_sandbox.counters()[f"published:facebook:{PAGE1}"] == 1
     again = publish(p, creds, PublishRequest(caption="Hello from SocialHub"), steps, noop)
     assert again.post_id == result.post_id
@@ -225,6 +228,50 @@ def test_album_resumes_after_recorded_photos(fresh_sandbox, media_server):
     steps = {"photo_ids": [first]}
     publish(p, creds, PublishRequest(caption="resumed album", media=[photo, photo]), steps, noop)
     assert fresh_sandbox.counters()[f"calls:facebook:POST /v25.0/{PAGE1}/photos"] == 2
+
+
+def _video(media_server: str) -> MediaRef:
+    return MediaRef(kind="video", mime_type="video/mp4", size_bytes=500, url=f"{media_server}/clip.mp4")
+
+
+def test_video_retry_after_a_crash_never_uploads_again(fresh_sandbox, media_server):
+    """The reproduced bug: the worker dies right after Facebook took the video; the retry used
+    to upload and post it again (published=2, duplicates=1)."""
+    p, creds = provider(fresh_sandbox), creds_for(fresh_sandbox)
+    videos = f"calls:facebook:POST /v21.0/{PAGE1}/videos"
+    request = PublishRequest(caption="Uploaded once, whatever happens", media=[_video(media_server)])
+    # The first save after Facebook answered the upload dies, whatever it is called.
+    db = Db(crash=lambda s: fresh_sandbox.counters().get(videos, 0) >= 1)
+    with pytest.raises(Crash):
+        publish(p, creds, request, {}, db)
+    retry = db.kept
+    with pytest.raises(OutcomeUnknown):
+        publish(p, creds, request, retry, db)
+    found = p.find_published(creds, request, p.marker_time(retry), retry)
+    counters = fresh_sandbox.counters()
+    assert counters[videos] == 1
+    assert counters[f"published:facebook:{PAGE1}"] == 1
+    assert counters.get(f"duplicates:facebook:{PAGE1}", 0) == 0
+    assert found is not None and found.caption == request.caption
+
+
+def test_video_retry_after_the_upload_was_recorded_reads_it_back(fresh_sandbox, media_server):
+    """The upload's answer was saved, then the worker died reading the post id: the retry
+    reads the saved video back instead of uploading again."""
+    p, creds = provider(fresh_sandbox), creds_for(fresh_sandbox)
+    request = PublishRequest(caption="Read back, not re-sent", media=[_video(media_server)])
+    db = Db(crash=lambda s: (s.get("created") or {}).get("status") == "published")
+    with pytest.raises(Crash):
+        publish(p, creds, request, {}, db)
+    retry = db.kept
+    assert retry["video_id"] and retry["created"]["status"] == "created"
+    found = p.find_published(creds, request, p.marker_time(retry), retry)  # from the saved video id
+    result = publish(p, creds, request, retry, db)
+    assert found is not None and found.post_id == result.post_id and found.caption == request.caption
+    counters = fresh_sandbox.counters()
+    assert counters[f"calls:facebook:POST /v21.0/{PAGE1}/videos"] == 1
+    assert counters[f"published:facebook:{PAGE1}"] == 1
+    assert result.post_id.startswith(f"{PAGE1}_") and db.kept["created"]["post_id"] == result.post_id
 
 
 def test_find_published_by_caption(fresh_sandbox):

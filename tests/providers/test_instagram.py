@@ -16,6 +16,7 @@ from socialhub.providers.base import (
     InvalidRequest,
     MediaRef,
     NotFound,
+    OutcomeUnknown,
     PermissionMissing,
     PostRef,
     PublishRequest,
@@ -202,7 +203,9 @@ def test_publish_image_end_to_end(pub, media_server):
         lambda s: saved.append(dict(s)),
     )
     assert result.status == "published" and result.url.startswith("https://www.instagram.com/p/")
-    assert saved[0].keys() == {"container_id"} and saved[-1]["media_id"] == result.post_id
+    assert saved[0].keys() == {"container_id"}  # the container is recorded before it is published
+    assert saved[1].keys() == {"container_id", "creating_at"}  # the marker, before media_publish
+    assert saved[-1]["created"] == {"status": "published", "post_id": result.post_id, "url": result.url}
     counters = pub.counters()
     assert counters[f"published:instagram:{IG1}"] == 1 and counters.get(f"duplicates:instagram:{IG1}", 0) == 0
     assert counters[f"calls:instagram:POST /v25.0/{IG1}/media"] == 1
@@ -237,7 +240,7 @@ def test_publish_reel_and_carousel(pub, media_server):
         steps,
         lambda s: None,
     )
-    assert len(steps["children"]) == 2 and steps["media_id"] == album.post_id
+    assert len(steps["children"]) == 2 and steps["created"]["post_id"] == album.post_id
     assert pub.counters()[f"published:instagram:{IG1}"] == 2
 
 
@@ -252,7 +255,7 @@ def test_publish_resumes_from_recorded_container(pub, media_server):
     )
     counters = pub.counters()
     assert counters[f"calls:instagram:POST /v25.0/{IG1}/media"] == 1  # no second container
-    assert counters[f"published:instagram:{IG1}"] == 1 and steps["media_id"] == result.post_id
+    assert counters[f"published:instagram:{IG1}"] == 1 and steps["created"]["post_id"] == result.post_id
     again = publish(
         p, creds, PublishRequest(caption="resume me", media=[image(media_server)]), steps, lambda s: None
     )
@@ -260,15 +263,19 @@ def test_publish_resumes_from_recorded_container(pub, media_server):
     assert pub.counters()[f"calls:instagram:POST /v25.0/{IG1}/media_publish"] == 1
 
 
-def test_publish_after_lost_answer_finds_the_post(pub, media_server):
+def test_publish_after_lost_answer_is_unknown_and_found_not_resent(pub, media_server):
     p, creds = provider(pub), creds_for(pub)
     request = PublishRequest(caption="lost answer", media=[image(media_server)])
     steps: dict = {}
     first = publish(p, creds, request, steps, lambda s: None)
-    retry = {"container_id": steps["container_id"]}  # the media_id write was lost
-    second = publish(p, creds, request, retry, lambda s: None)
-    assert second.post_id == first.post_id
+    # The write of the result was lost: the database holds the container and the marker only.
+    retry = {"container_id": steps["container_id"], "creating_at": steps["creating_at"]}
+    with pytest.raises(OutcomeUnknown):
+        publish(p, creds, request, retry, lambda s: None)
+    found = p.find_published(creds, request, p.marker_time(retry), retry)
+    assert found is not None and found.post_id == first.post_id
     assert pub.counters()[f"published:instagram:{IG1}"] == 1
+    assert pub.counters()[f"calls:instagram:POST /v21.0/{IG1}/media_publish"] == 1
 
 
 def test_processing_container_is_pending_without_sleeping_and_resumes(fresh_sandbox, media_server):
@@ -280,7 +287,7 @@ def test_processing_container_is_pending_without_sleeping_and_resumes(fresh_sand
         p.publish(creds, PublishRequest(caption="slow", media=[image(media_server)]), steps, lambda s: None)
     assert time.monotonic() - started < 5, "the provider waited instead of handing back"
     assert 25 <= (pending.value.retry_at - utcnow()).total_seconds() <= 31
-    assert "container_id" in steps and "media_id" not in steps
+    assert "container_id" in steps and "creating_at" not in steps and "created" not in steps
     fresh_sandbox.advance(3601)
     result = publish(
         p, creds, PublishRequest(caption="slow", media=[image(media_server)]), steps, lambda s: None

@@ -199,7 +199,8 @@ def test_publish_text_exactly_once(provider, sandbox):
     caption = "Launch notes (v2) — #shipping @team [beta] 6612"
     result = publish(provider, creds, PublishRequest(caption=caption), {}, save)
     assert result.status == "published" and result.post_id.startswith("urn:li:share:")
-    assert saved[-1]["post_urn"] == result.post_id
+    assert saved[-1]["created"]["post_id"] == result.post_id
+    assert saved[0].keys() == {"creating_at"}  # the marker, saved before POST /rest/posts
     after = sandbox.counters()
     assert after[f"published:linkedin:{m}"] == before.get(f"published:linkedin:{m}", 0) + 1
     assert after.get(f"duplicates:linkedin:{m}", 0) == before.get(f"duplicates:linkedin:{m}", 0)
@@ -211,15 +212,18 @@ def test_publish_text_exactly_once(provider, sandbox):
     assert sandbox.counters()[f"published:linkedin:{m}"] == after[f"published:linkedin:{m}"]
 
 
-def test_publish_lost_answer_adopts_existing_post(provider, sandbox):
+def test_duplicate_refusal_is_not_adopted_by_its_text(provider, sandbox):
+    """LinkedIn's "duplicate of urn:..." is a refusal of a new target, not our lost post: the
+    error stands and the marker is cleared (a lost answer is found by find_published instead)."""
     creds = creds_for(sandbox, 2)
     m = member(sandbox, 2)
     caption = "An answer that got lost on the way 4410"
-    first = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
+    publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
     count = sandbox.counters()[f"published:linkedin:{m}"]
-    # No step was saved (say the worker died): LinkedIn refuses the duplicate and names the post.
-    second = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
-    assert second.post_id == first.post_id
+    steps: dict = {}
+    with pytest.raises(InvalidRequest, match="duplicate"):
+        publish(provider, creds, PublishRequest(caption=caption), steps, lambda s: None)
+    assert steps == {}
     assert sandbox.counters()[f"published:linkedin:{m}"] == count
 
 
@@ -239,15 +243,16 @@ def test_publish_image_resumes_after_failure(provider, sandbox, tmp_path):
     with pytest.raises(TransientError):
         publish(provider, creds, request, steps, save)
     assert steps["media_urn"].startswith("urn:li:image:") and steps["media_ready"] is True
-    assert "post_urn" not in steps
+    assert "created" not in steps and "creating_at" not in steps  # a 500 is a refusal
     result = publish(provider, creds, request, steps, save)
     after = sandbox.counters()
     assert after["calls:linkedin:POST /rest/images"] - before.get("calls:linkedin:POST /rest/images", 0) == 1
     assert after[f"published:linkedin:{m}"] - before.get(f"published:linkedin:{m}", 0) == 1
-    assert [k for k in ("media_urn", "media_ready", "post_urn") if k in saved[-1]] == [
+    assert [k for k in ("media_urn", "media_ready", "creating_at", "created") if k in saved[-1]] == [
         "media_urn",
         "media_ready",
-        "post_urn",
+        "creating_at",
+        "created",
     ]
     post = httpx.get(
         sandbox.platform_url("api.linkedin.com", f"/rest/posts/{result.post_id}"),

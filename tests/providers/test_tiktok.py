@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +30,7 @@ from socialhub.providers.base import (
 )
 from socialhub.providers.tiktok import TikTokProvider
 from tests.oauth_helpers import consent
+from tests.providers.crash import Crash, Db
 from tests.providers.driver import publish
 from tests.servers import ThreadedServer
 
@@ -201,21 +203,23 @@ def test_publish_file_upload_private_post_found_in_video_list(publishing, tmp_pa
     before_init = counter(sb, INIT)
     result = publish(p, creds, request, {}, lambda s: saved.append(dict(s)))
     assert result.status == "published"
-    assert [s.get("post_id") for s in saved][-1] == result.post_id
-    assert (
-        saved[0]["publish_id"] and "uploaded" not in saved[0]
-    )  # publish_id recorded before any byte was sent
-    assert saved[0]["privacy_level"] == "SELF_ONLY"  # the default app is unaudited
+    assert saved[-1]["created"]["post_id"] == result.post_id
+    assert saved[0]["source"] == "FILE_UPLOAD" and "creating_at" not in saved[0]  # prepared, then
+    assert saved[1].keys() - saved[0].keys() == {"creating_at"}  # the marker before init
+    inited = saved[2]
+    assert inited["publish_id"] and "uploaded" not in inited  # recorded before any byte was sent
+    assert inited["created"] == {"status": "created", "post_id": inited["publish_id"], "url": None}
+    assert inited["privacy_level"] == "SELF_ONLY"  # the default app is unaudited
     assert counter(sb, INIT) - before_init == 2  # public refused for unaudited apps, then private
     newest = p.list_posts(creds, limit=1).posts[0]
     assert (newest.post_id, newest.caption) == (result.post_id, request.caption)
     assert result.url == f"https://www.tiktok.com/@mika_bakes/video/{result.post_id}"
     assert counter(sb, f"published:tiktok:{creds.account_id}") == 1
     assert counter(sb, f"duplicates:tiktok:{creds.account_id}") == 0
-    found = p.find_published(creds, request, datetime.now(UTC) - timedelta(minutes=5))
+    found = p.find_published(creds, request, datetime.now(UTC) - timedelta(minutes=10))
     assert found is not None and found.post_id == result.post_id
     other = PublishRequest(caption="never posted", media=request.media)
-    assert p.find_published(creds, other, datetime.now(UTC) - timedelta(minutes=5)) is None
+    assert p.find_published(creds, other, datetime.now(UTC) - timedelta(minutes=10)) is None
 
 
 def test_publish_resumes_after_a_crash_mid_upload(publishing, tmp_path):
@@ -228,7 +232,8 @@ def test_publish_resumes_after_a_crash_mid_upload(publishing, tmp_path):
 
     def crash(s: dict) -> None:
         steps.update(s)
-        raise RuntimeError("worker died")
+        if "created" in s:  # init answered and was recorded; the worker dies before the upload
+            raise RuntimeError("worker died")
 
     with pytest.raises(RuntimeError):
         publish(p, creds, request, steps, crash)
@@ -258,9 +263,9 @@ def test_retry_after_a_lost_result_finds_the_same_private_post(publishing, tmp_p
     stored: dict = {}  # what the job's database holds
 
     def lose_the_result(s: dict) -> None:
-        if "post_id" in s:
+        if (s.get("created") or {}).get("status") == "published":
             raise RuntimeError("database down")
-        stored.update(s)
+        stored.update(copy.deepcopy(s))
 
     with pytest.raises(RuntimeError):
         publish(p, creds, request, {}, lose_the_result)
@@ -316,6 +321,32 @@ def test_publish_pull_from_url_public_on_an_audited_app(publishing, media_url):
     assert steps["source"] == "PULL_FROM_URL" and steps["privacy_level"] == "PUBLIC_TO_EVERYONE"
     assert result.url == f"https://www.tiktok.com/@lena.rivers/video/{result.post_id}"
     assert p.fetch_metrics(creds, [result.post_id])[result.post_id].views is not None
+    p.close()
+
+
+def test_find_published_answers_from_the_saved_publish_id(publishing, media_url):
+    sb, _ = publishing
+    sb.control.post(
+        "/apps", json={"platform": "tiktok", "client_id": "audited", "client_secret": "shh", "audited": True}
+    ).raise_for_status()
+    p = make_provider(sb, client_id="audited", client_secret="shh")
+    creds = creds_for(sb, "lena.rivers", client_id="audited")
+    media = MediaRef(
+        kind="video", mime_type="video/mp4", size_bytes=len(MP4), url=media_url, duration_seconds=10
+    )
+    request = PublishRequest(caption="Status says it all", media=[media])
+    # Init was recorded; the worker died writing the final result.
+    db = Db(crash=lambda s: (s.get("created") or {}).get("status") == "published")
+    with pytest.raises(Crash):
+        publish(p, creds, request, {}, db)
+    kept = db.kept
+    assert kept["created"] == {"status": "created", "post_id": kept["publish_id"], "url": None}
+    lists = counter(sb, "calls:tiktok:POST /v2/video/list/")
+    found = p.find_published(creds, request, p.marker_time(kept), kept)
+    assert counter(sb, "calls:tiktok:POST /v2/video/list/") == lists  # no listing needed
+    assert found is not None and found.url == f"https://www.tiktok.com/@lena.rivers/video/{found.post_id}"
+    assert found.post_id == publish(p, creds, request, kept, db).post_id  # the retry agrees, sends nothing
+    assert counter(sb, INIT) == 1 and counter(sb, f"published:tiktok:{creds.account_id}") == 1
     p.close()
 
 

@@ -203,7 +203,7 @@ def test_publish_text_once_with_quota_readings(sandbox):
     before = sandbox.counters()
     steps: dict = {}
     result = publish(p, creds, PublishRequest(caption="Typed once, posted once 2718"), steps, lambda s: None)
-    assert steps == {"tweet_id": result.post_id}
+    assert set(steps) == {"creating_at", "created"} and steps["created"]["post_id"] == result.post_id
     assert result.url == f"https://x.com/tiny_teapot/status/{result.post_id}"
     again = publish(p, creds, PublishRequest(caption="Typed once, posted once 2718"), steps, lambda s: None)
     assert again.post_id == result.post_id
@@ -219,13 +219,17 @@ def test_publish_text_once_with_quota_readings(sandbox):
     p.close()
 
 
-def test_publish_lost_answer_finds_existing_tweet(provider, sandbox):
+def test_same_text_on_a_new_target_is_refused_not_adopted(provider, sandbox):
+    """X's duplicate refusal is an answer, not a sign that the post is ours: the marker is
+    cleared and the error reaches the engine (no adopting by text)."""
     creds = creds_for(sandbox, 2)
     caption = "Lost the answer to this one https://example.com/a?b=1 3141"
-    first = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
+    publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
     count = sandbox.counters()[f"published:x:{creds.account_id}"]
-    second = publish(provider, creds, PublishRequest(caption=caption), {}, lambda s: None)
-    assert second.post_id == first.post_id
+    steps: dict = {}
+    with pytest.raises(InvalidRequest, match="duplicate"):
+        publish(provider, creds, PublishRequest(caption=caption), steps, lambda s: None)
+    assert steps == {}  # a definite refusal: nothing was created, a retry may send again
     assert sandbox.counters()[f"published:x:{creds.account_id}"] == count
 
 
@@ -244,13 +248,15 @@ def test_publish_images_resume_without_reuploading(provider, sandbox, tmp_path):
     sandbox.fault("x", "server_error", count=1, endpoint="/2/tweets")
     with pytest.raises(TransientError):
         publish(provider, creds, request, steps, lambda s: saved.append(dict(s)))
-    assert len(steps["media_ids"]) == 2 and "tweet_id" not in steps
-    assert [len(s.get("media_ids", [])) for s in saved] == [1, 2]  # each upload recorded before the next
+    assert len(steps["media_ids"]) == 2 and "created" not in steps and "creating_at" not in steps
+    # each upload recorded before the next, then the marker, then cleared on the 500
+    assert [len(s.get("media_ids", [])) for s in saved] == [1, 2, 2, 2]
+    assert [bool(s.get("creating_at")) for s in saved] == [False, False, True, False]
     result = publish(provider, creds, request, steps, lambda s: saved.append(dict(s)))
     counters = sandbox.counters()
     assert counters["calls:x:POST /2/media/upload"] - uploads_before == 2
     assert counters[f"published:x:{creds.account_id}"] - published_before == 1
-    assert saved[-1]["tweet_id"] == result.post_id
+    assert saved[-1]["created"]["post_id"] == result.post_id
 
 
 def test_publish_chunked_video_waits_for_processing(sandbox, tmp_path):
@@ -286,7 +292,7 @@ def test_publish_chunked_video_waits_for_processing(sandbox, tmp_path):
     uploads = [s["upload"] for s in saved if "upload" in s]
     assert [u["next"] for u in uploads] == [0, 1, 2, 3, 3]  # each segment recorded, then FINALIZE
     assert [bool(u.get("finalized")) for u in uploads] == [False] * 4 + [True]
-    assert saved[-1]["tweet_id"] == result.post_id and "upload" not in saved[-1]
+    assert saved[-1]["created"]["post_id"] == result.post_id and "upload" not in saved[-1]
     p.close()
 
 
@@ -449,7 +455,7 @@ def test_processing_video_hands_back_pending_and_never_finalizes_twice(fresh_san
     with pytest.raises(StepPending) as pending:
         p.publish(creds, request, steps, lambda s: None)
     assert time.monotonic() - started < 5 and pending.value.retry_at > utcnow()
-    assert steps["upload"]["finalized"] is True and "tweet_id" not in steps
+    assert steps["upload"]["finalized"] is True and "creating_at" not in steps
     fresh_sandbox.advance(601)
     result = p.publish(creds, request, steps, lambda s: None)
     counters = fresh_sandbox.counters()

@@ -17,6 +17,7 @@ from socialhub.providers.base import (
     InvalidRequest,
     MediaRef,
     NotFound,
+    OutcomeUnknown,
     PermissionMissing,
     PublishRequest,
     RateLimited,
@@ -196,8 +197,9 @@ def test_publish_resumable_upload_end_to_end(uploader, tmp_path):
     saved: list[dict] = []
     result = publish(p, creds, request, {}, lambda s: saved.append(dict(s)))
     assert result.status == "published" and result.url == f"https://www.youtube.com/watch?v={result.post_id}"
-    assert saved[0]["upload_url"] and "video_id" not in saved[0]  # the session URI is saved before any byte
-    assert saved[-1]["video_id"] == result.post_id
+    assert saved[0]["upload_url"] and "creating_at" not in saved[0]  # the session URI, before any byte
+    assert saved[1].keys() - saved[0].keys() == {"creating_at"}  # the marker, before the last chunk
+    assert saved[-1]["created"]["post_id"] == result.post_id
     assert counter(sb, PUTS) == 3  # 600 KiB in 256 KiB chunks
     newest = p.list_posts(creds, limit=1).posts[0]
     assert (newest.post_id, newest.caption) == (result.post_id, "First line is the title")
@@ -243,29 +245,32 @@ def test_retry_probes_the_saved_session_and_never_starts_a_second_upload(uploade
     assert counter(sb, START) == starts  # no second session
     assert counter(sb, PUTS) - puts == 3  # the probe, then the two missing chunks
     assert counter(sb, f"published:youtube:{creds.account_id}") == 1
-    assert steps["video_id"] == result.post_id
+    assert steps["created"]["post_id"] == result.post_id
 
 
-def test_retry_after_the_last_chunk_gets_the_video_from_the_probe(uploader, tmp_path):
+def test_after_the_last_chunk_the_outcome_is_unknown_and_the_session_tells(uploader, tmp_path):
     sb, p = uploader
     creds = creds_for(sb, 2)
     request = PublishRequest(caption="Finished but unrecorded", media=[video(tmp_path)])
     stored: dict = {}  # what the job's database holds
 
     def lose_the_result(s: dict) -> None:
-        if "video_id" in s:
+        if "created" in s:
             raise RuntimeError("database down")
         stored.update(s)
 
     with pytest.raises(RuntimeError):
         publish(p, creds, request, {}, lose_the_result)
-    assert "video_id" not in stored and stored["upload_url"]
+    assert "created" not in stored and stored["upload_url"] and stored["creating_at"]
     puts = counter(sb, PUTS)
     steps = dict(stored)
-    result = publish(p, creds, request, steps, steps.update)
-    assert counter(sb, PUTS) - puts == 1  # just the probe
+    with pytest.raises(OutcomeUnknown):
+        publish(p, creds, request, steps, steps.update)
+    assert counter(sb, PUTS) == puts  # nothing sent: the engine reconciles
+    found = p.find_published(creds, request, p.marker_time(steps), steps)
+    assert counter(sb, PUTS) - puts == 1  # the session probe answered
     assert counter(sb, f"published:youtube:{creds.account_id}") == 1
-    assert result.post_id == p.list_posts(creds, limit=1).posts[0].post_id
+    assert found is not None and found.post_id == p.list_posts(creds, limit=1).posts[0].post_id
 
 
 def test_scheduled_publish(uploader, tmp_path):

@@ -116,6 +116,11 @@ class TikTokProvider(Provider):
         max_video_seconds=600,
     )
     REFRESH_MARGIN = timedelta(minutes=30)  # access tokens may live only 2 hours
+    # find_published: TikTok lists a video only once processed, and its clock may differ a little.
+    FIND_CLOCK_SLACK = timedelta(minutes=10)
+    FIND_SETTLE = timedelta(minutes=5)
+    FIND_MAX_PAGES = 3
+    FIND_PAGE_SIZE = 20  # the video list's largest page
 
     poll_interval: float = 3.0  # status/fetch allows 30 calls/min per token
     upload_chunk_size: int = 10 * MIB
@@ -314,23 +319,10 @@ class TikTokProvider(Provider):
                 )
         return out
 
-    def find_published(
-        self, creds: Credentials, request: PublishRequest, since: datetime
-    ) -> RemotePost | None:
-        # Clocks differ a little between us and TikTok; allow ten minutes.
-        earliest = since - timedelta(minutes=10)
-        cursor: str | None = None
-        for _ in range(3):
-            page = self.list_posts(creds, cursor=cursor, limit=20)
-            for post in page.posts:
-                if post.created_at and post.created_at < earliest:
-                    return None
-                if post.caption.strip() == request.caption.strip():
-                    return post
-            if not page.next_cursor:
-                return None
-            cursor = page.next_cursor
-        return None
+    def find_by_steps(self, creds: Credentials, steps: dict[str, Any]) -> RemotePost | None:
+        from socialhub.providers.tiktok.publishing import find_by_publish_id
+
+        return find_by_publish_id(self, creds, steps)
 
     @classmethod
     def parse_post_url(cls, url: str) -> PostRef:

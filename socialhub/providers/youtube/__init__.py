@@ -85,6 +85,9 @@ class YouTubeProvider(Provider):
         title_max=100,
     )
     REFRESH_MARGIN = timedelta(minutes=10)  # access tokens live an hour
+    # find_published: the session answers first; by title, YouTube's publishedAt may lag a little.
+    FIND_CLOCK_SLACK = timedelta(minutes=10)
+    FIND_MAX_PAGES = 2
 
     upload_chunk_size: int = 32 * CHUNK_MULTIPLE  # 8 MiB
     # Cost table (determine_quota_cost): method -> (bucket, cost).
@@ -303,23 +306,13 @@ class YouTubeProvider(Provider):
                 )
         return out
 
-    def find_published(
-        self, creds: Credentials, request: PublishRequest, since: datetime
-    ) -> RemotePost | None:
-        title = video_title(request)
-        earliest = since - timedelta(minutes=10)
-        cursor = None
-        for _ in range(2):
-            page = self.list_posts(creds, cursor=cursor, limit=50)
-            for post in page.posts:
-                if post.created_at and post.created_at < earliest:
-                    return None
-                if post.caption == title:
-                    return post
-            cursor = page.next_cursor
-            if not cursor:
-                return None
-        return None
+    def caption_to_find(self, request: PublishRequest) -> str:
+        return video_title(request)  # the uploads playlist shows titles
+
+    def find_by_steps(self, creds: Credentials, steps: dict[str, Any]) -> RemotePost | None:
+        from socialhub.providers.youtube.upload import find_by_session
+
+        return find_by_session(self, creds, steps)
 
     @classmethod
     def parse_post_url(cls, url: str) -> PostRef:

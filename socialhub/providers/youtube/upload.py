@@ -4,7 +4,8 @@ Steps: `upload_url` (the session URI) is saved right after the POST that opens t
 before any byte is sent. A retry never opens a second session: it asks the saved one how far
 it got (`Content-Range: bytes */<total>`) and sends the rest; a finished session answers
 with the video itself. Only a session YouTube no longer knows (404/410, nothing created)
-is opened again.
+is opened again. The final chunk is the call that creates the video, so it goes through
+create_once; after a lost answer, find_published probes the session (find_by_session).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from socialhub.providers.base import (
     NotFound,
     PublishRequest,
     PublishResult,
+    RemotePost,
     StepSaver,
     TransientError,
 )
@@ -41,11 +43,9 @@ def run_upload(
     save_step: StepSaver,
 ) -> PublishResult:
     """Upload and publish one video, resuming from `steps`."""
-    from socialhub.providers.youtube import video_title
-
-    scheduled = bool(steps.get("scheduled", request.scheduled_for is not None))
-    if steps.get("video_id"):
-        return p.result(steps["video_id"], scheduled)
+    done = p.finished(steps)
+    if done is not None:
+        return done
     if steps.get("failed"):
         raise InvalidRequest(f"YouTube could not process the video ({steps['failed']}).", platform=p.platform)
     problems = p.validate(request)
@@ -57,60 +57,94 @@ def run_upload(
 
     video: dict[str, Any] | None = None
     offset = 0
-    if steps.get("upload_url"):
-        try:
-            video, offset = _probe(p, creds, steps["upload_url"], size)
-        except NotFound:
-            steps.pop("upload_url", None)  # the session expired before completing: nothing was created
+    if not steps.get(p.CREATE_MARKER):  # with a marker, create_once says the outcome is unknown
+        if steps.get("upload_url"):
+            try:
+                video, offset = _probe(p, creds, steps["upload_url"], size)
+            except NotFound:
+                steps.pop("upload_url", None)  # the session expired before completing: nothing was created
+                save_step(steps)
+        if video is None and not steps.get("upload_url"):
+            _open_session(p, creds, request, size, mime, steps)
             save_step(steps)
-    if video is None and not steps.get("upload_url"):
-        status: dict[str, Any] = {"privacyStatus": "public", "selfDeclaredMadeForKids": False}
-        if request.scheduled_for is not None:
-            status = {
-                "privacyStatus": "private",
-                "selfDeclaredMadeForKids": False,
-                "publishAt": request.scheduled_for.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            }
-        metadata = {
-            "snippet": {"title": video_title(request), "description": request.caption, "categoryId": "22"},
-            "status": status,
-        }
-        resp = p.request(
-            "POST",
-            p.url("www.googleapis.com", "/upload/youtube/v3/videos"),
-            creds=creds,
-            expect_json=False,
-            params={"uploadType": "resumable", "part": "snippet,status"},
-            json=metadata,
-            headers={
-                **p._auth(creds),
-                "Content-Type": "application/json; charset=UTF-8",
-                "X-Upload-Content-Length": str(size),
-                "X-Upload-Content-Type": mime,
-            },
-        )
-        location = resp.headers.get("location")
-        if not location:
-            raise TransientError("YouTube did not return an upload address.", platform=p.platform)
-        steps.update(upload_url=location, video_size=size, scheduled=request.scheduled_for is not None)
-        save_step(steps)
-        scheduled = request.scheduled_for is not None
-    if video is None:
-        video = _send(p, creds, steps["upload_url"], path, size, offset, mime)
+        if video is None:
+            sent = _send(p, creds, steps["upload_url"], path, size, offset, mime, last=False)
+            video, offset = (sent, offset) if isinstance(sent, dict) else (None, sent)
+    scheduled = bool(steps.get("scheduled", request.scheduled_for is not None))
 
-    upload_status = video.get("status", {}).get("uploadStatus")
-    if upload_status in {"failed", "rejected"}:
-        reason = (
-            video["status"].get("failureReason") or video["status"].get("rejectionReason") or upload_status
-        )
-        steps["failed"] = reason
-        save_step(steps)
-        raise InvalidRequest(
-            f"YouTube could not process the video ({reason}).", platform=p.platform, code=reason
-        )
-    steps["video_id"] = video["id"]
-    save_step(steps)
-    return p.result(video["id"], scheduled)
+    def create() -> PublishResult:
+        # The final chunk is what makes YouTube create the video.
+        got = video or _send(p, creds, steps["upload_url"], path, size, offset, mime, last=True)
+        status = got.get("status", {})
+        if status.get("uploadStatus") in {"failed", "rejected"}:
+            reason = status.get("failureReason") or status.get("rejectionReason") or status["uploadStatus"]
+            steps["failed"] = reason  # saved when create_once clears the marker: never uploaded again
+            raise InvalidRequest(
+                f"YouTube could not process the video ({reason}).", platform=p.platform, code=reason
+            )
+        return p.result(got["id"], scheduled)
+
+    return p.create_once(steps, save_step, create)
+
+
+def _open_session(
+    p: YouTubeProvider,
+    creds: Credentials,
+    request: PublishRequest,
+    size: int,
+    mime: str,
+    steps: dict[str, Any],
+) -> None:
+    """POST the metadata; the answer's Location is the session every byte goes to."""
+    from socialhub.providers.youtube import video_title
+
+    status: dict[str, Any] = {"privacyStatus": "public", "selfDeclaredMadeForKids": False}
+    if request.scheduled_for is not None:
+        status = {
+            "privacyStatus": "private",
+            "selfDeclaredMadeForKids": False,
+            "publishAt": request.scheduled_for.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        }
+    metadata = {
+        "snippet": {"title": video_title(request), "description": request.caption, "categoryId": "22"},
+        "status": status,
+    }
+    resp = p.request(
+        "POST",
+        p.url("www.googleapis.com", "/upload/youtube/v3/videos"),
+        creds=creds,
+        expect_json=False,
+        params={"uploadType": "resumable", "part": "snippet,status"},
+        json=metadata,
+        headers={
+            **p._auth(creds),
+            "Content-Type": "application/json; charset=UTF-8",
+            "X-Upload-Content-Length": str(size),
+            "X-Upload-Content-Type": mime,
+        },
+    )
+    location = resp.headers.get("location")
+    if not location:
+        raise TransientError("YouTube did not return an upload address.", platform=p.platform)
+    steps.update(upload_url=location, video_size=size, scheduled=request.scheduled_for is not None)
+
+
+def find_by_session(p: YouTubeProvider, creds: Credentials, steps: dict[str, Any]) -> RemotePost | None:
+    """Ask the saved upload session: a finished one answers with the video it created."""
+    if not steps.get("upload_url") or not steps.get("video_size"):
+        return None
+    try:
+        video, _ = _probe(p, creds, steps["upload_url"], int(steps["video_size"]))
+    except NotFound:
+        return None  # expired before its last byte: no video
+    if video is None or video.get("status", {}).get("uploadStatus") in {"failed", "rejected"}:
+        return None
+    return RemotePost(
+        post_id=video["id"],
+        url=f"https://www.youtube.com/watch?v={video['id']}",
+        caption=video.get("snippet", {}).get("title", ""),
+        media_type="video",
+    )
 
 
 def _probe(p: YouTubeProvider, creds: Credentials, url: str, size: int) -> tuple[dict[str, Any] | None, int]:
@@ -140,15 +174,26 @@ def _outcome(resp: httpx.Response) -> tuple[dict[str, Any] | None, int]:
 
 
 def _send(
-    p: YouTubeProvider, creds: Credentials, url: str, path: str, size: int, offset: int, mime: str
-) -> dict[str, Any]:
-    """Send the bytes from `offset` in chunks (multiples of 256 KiB) until YouTube returns the video."""
+    p: YouTubeProvider,
+    creds: Credentials,
+    url: str,
+    path: str,
+    size: int,
+    offset: int,
+    mime: str,
+    *,
+    last: bool,
+) -> Any:
+    """Send the bytes from `offset` in chunks (multiples of 256 KiB). last=False stops before the
+    final chunk and returns its offset; last=True sends it and returns the video YouTube made."""
     chunk = max(p.upload_chunk_size // (256 * 1024), 1) * 256 * 1024
     with open(path, "rb") as fh:
         for _ in range(MAX_ROUNDS):
+            final = offset + chunk >= size
+            if final and not last:
+                return offset
             fh.seek(offset)
             data = fh.read(chunk)
-            last = offset + len(data) - 1
             resp = p.request(
                 "PUT",
                 url,
@@ -159,15 +204,18 @@ def _send(
                     **p._auth(creds),
                     "Content-Type": mime,
                     "Content-Length": str(len(data)),
-                    "Content-Range": f"bytes {offset}-{last}/{size}",
+                    "Content-Range": f"bytes {offset}-{offset + len(data) - 1}/{size}",
                 },
             )
             video, next_offset = _outcome(resp)
             if video is not None:
                 return video
-            if next_offset <= offset and len(data):
+            if final or (next_offset <= offset and len(data)):
+                # An answer, but no video: nothing was created; the retry probes and resumes.
                 raise TransientError(
-                    "YouTube did not accept the upload chunk; will resume later.", platform=p.platform
+                    "YouTube did not accept the upload chunk; will resume later.",
+                    platform=p.platform,
+                    status=resp.status_code,
                 )
             offset = next_offset
     raise TransientError("The YouTube upload did not finish; will resume later.", platform=p.platform)
