@@ -66,10 +66,14 @@ class Stack:
         return proc
 
     def kill(self, proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
+        """Kill a worker and its job's work horse (RQ gives the horse a session of its own)."""
+        from socialhub.procs import descendants
+
+        for pid in [proc.pid, *descendants(proc.pid)]:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
         proc.wait(timeout=20)
         if proc in self.workers:
             self.workers.remove(proc)

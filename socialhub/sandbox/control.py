@@ -225,7 +225,10 @@ def control_routes(sandbox: Sandbox, modules: list[PlatformModule], admin_token:
             only(body, "platform", "kind", "error", "latency_ms", "count", "rate", "endpoint")
             platform = platform_of(body)
             assert platform is not None
-            kind = body.get("kind", "error")
+            # No kind given: a latency-only fault when only a delay is asked for, else an error.
+            kind = body.get("kind") or (
+                "latency" if body.get("error") is None and body.get("latency_ms") else "error"
+            )
             if kind not in FAULT_KINDS:
                 raise BadControl(f"kind must be one of {', '.join(FAULT_KINDS)}")
             error = body.get("error")

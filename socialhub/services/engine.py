@@ -316,13 +316,18 @@ def reconcile(job: Job, owner: str, *, reason: str) -> RunOutcome:
             lambda p, c: p.find_published(c, job.request, since, job.steps),
             job="publish",
         )
+    except StepPending as exc:
+        # The platform may still be processing a post it accepted: it cannot tell yet.
+        found, settle = None, exc.retry_at or utcnow() + RECONCILE_EVERY
     except ProviderError as exc:
-        found, reason = None, f"{reason} Looking it up failed too: {exc.message}"
+        found, settle, reason = None, None, f"{reason} Looking it up failed too: {exc.message}"
+    else:
+        settle = None
     if found is not None:
         return _published(job, owner, found, step="found_on_platform")
     window = timedelta(minutes=get_settings().publish_reconcile_minutes)
-    if utcnow() < since + window:
-        when = utcnow() + RECONCILE_EVERY
+    if settle is not None or utcnow() < since + window:
+        when = settle or utcnow() + RECONCILE_EVERY
         with session_scope() as s:
             transition(
                 s,

@@ -24,7 +24,7 @@ ALLOWED: dict[S, frozenset[S]] = {
     ),
     S.retrying: frozenset({S.publishing, S.cancelled, S.failed, S.missed, S.scheduled}),
     S.needs_reconnect: frozenset({S.publishing, S.scheduled, S.cancelled}),
-    S.unconfirmed: frozenset({S.published, S.publishing, S.cancelled}),
+    S.unconfirmed: frozenset({S.published, S.scheduled, S.cancelled}),
     S.missed: frozenset({S.publishing, S.scheduled, S.cancelled}),
     S.failed: frozenset({S.publishing, S.scheduled, S.cancelled}),
     S.published: frozenset(),

@@ -238,7 +238,7 @@ def test_video_retry_after_a_crash_never_uploads_again(fresh_sandbox, media_serv
     """The reproduced bug: the worker dies right after Facebook took the video; the retry used
     to upload and post it again (published=2, duplicates=1)."""
     p, creds = provider(fresh_sandbox), creds_for(fresh_sandbox)
-    videos = f"calls:facebook:POST /v21.0/{PAGE1}/videos"
+    videos = f"calls:facebook:POST /v25.0/{PAGE1}/videos"
     request = PublishRequest(caption="Uploaded once, whatever happens", media=[_video(media_server)])
     # The first save after Facebook answered the upload dies, whatever it is called.
     db = Db(crash=lambda s: fresh_sandbox.counters().get(videos, 0) >= 1)
@@ -269,7 +269,7 @@ def test_video_retry_after_the_upload_was_recorded_reads_it_back(fresh_sandbox, 
     result = publish(p, creds, request, retry, db)
     assert found is not None and found.post_id == result.post_id and found.caption == request.caption
     counters = fresh_sandbox.counters()
-    assert counters[f"calls:facebook:POST /v21.0/{PAGE1}/videos"] == 1
+    assert counters[f"calls:facebook:POST /v25.0/{PAGE1}/videos"] == 1
     assert counters[f"published:facebook:{PAGE1}"] == 1
     assert result.post_id.startswith(f"{PAGE1}_") and db.kept["created"]["post_id"] == result.post_id
 

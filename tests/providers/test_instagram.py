@@ -275,7 +275,7 @@ def test_publish_after_lost_answer_is_unknown_and_found_not_resent(pub, media_se
     found = p.find_published(creds, request, p.marker_time(retry), retry)
     assert found is not None and found.post_id == first.post_id
     assert pub.counters()[f"published:instagram:{IG1}"] == 1
-    assert pub.counters()[f"calls:instagram:POST /v21.0/{IG1}/media_publish"] == 1
+    assert pub.counters()[f"calls:instagram:POST /v25.0/{IG1}/media_publish"] == 1
 
 
 def test_processing_container_is_pending_without_sleeping_and_resumes(fresh_sandbox, media_server):

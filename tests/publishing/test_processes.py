@@ -31,6 +31,18 @@ def _cli(*args: str, timeout: float = 120, env: dict | None = None) -> subproces
     )
 
 
+def kill_tree(pid: int) -> None:
+    """SIGKILL a worker and its work horse: RQ starts each job's horse in a session of its
+    own, so killing the worker's process group alone would leave the horse running."""
+    from socialhub.procs import descendants
+
+    for child in [pid, *descendants(pid)]:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def _status(target_id: int) -> S:
     with session_scope() as s:
         return S(s.get(PostTarget, target_id).status)
@@ -105,7 +117,7 @@ def test_redis_flushed_with_posts_scheduled_loses_nothing(publish_env, sandbox, 
     assert {S(t.status) for t in db.exec(select(PostTarget)).all()} == {S.published}
 
 
-def test_worker_killed_mid_publish_neither_loses_nor_duplicates(publish_env, sandbox, tmp_path):
+def test_worker_killed_mid_publish_neither_loses_nor_duplicates(publish_env, sandbox, tmp_path, monkeypatch):
     """SIGKILL the real worker process while the create call is in flight; a new worker
     picks the target up after the lease and ends it published or unconfirmed, never twice."""
     db = publish_env
@@ -116,9 +128,14 @@ def test_worker_killed_mid_publish_neither_loses_nor_duplicates(publish_env, san
     db.commit()
     target = db.exec(select(PostTarget).where(PostTarget.post_id == post.id)).one()
     publishing.enqueue_post(db, post.id)
-    sandbox.fault("x", None, kind="latency", latency_ms=4000, endpoint="/2/tweets", count=1)
+    sandbox.fault("x", None, kind="latency", latency_ms=4000, endpoint="/2/tweets", count=5)
     before = sandbox.counters().get("published:x", 0)
     env = {"SOCIALHUB_PUBLISH_LEASE_SECONDS": "2", "SOCIALHUB_PUBLISH_RECONCILE_MINUTES": "0"}
+    for name, value in env.items():  # the in-process engine below too
+        monkeypatch.setenv(name, value)
+    from socialhub.config import reset_settings_cache
+
+    reset_settings_cache()
     worker = subprocess.Popen(
         [sys.executable, "-m", "socialhub.cli", "worker", "publish"],
         env={**os.environ, **env},
@@ -137,8 +154,9 @@ def test_worker_killed_mid_publish_neither_loses_nor_duplicates(publish_env, san
         else:
             raise AssertionError("the worker never reached the create call")
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)
+        kill_tree(worker.pid)
         worker.wait(timeout=10)
+    assert _status(target.id) == S.publishing  # the kill really stopped it mid-call
     time.sleep(4.5)  # the sandbox finishes the request it had started; the lease runs out
     with session_scope() as s:
         s.exec(
@@ -146,7 +164,18 @@ def test_worker_killed_mid_publish_neither_loses_nor_duplicates(publish_env, san
             .where(PostTarget.id == target.id)
             .values(lease_expires_at=utcnow() - timedelta(seconds=1))
         )
-    assert dispatch_due()["swept"] == 1
+    with session_scope() as s:
+        row = s.get(PostTarget, target.id)
+        from socialhub.models import PostEvent
+
+        state = (
+            row.status,
+            [
+                (e.at.isoformat(), e.step)
+                for e in s.exec(select(PostEvent).where(PostEvent.target_id == target.id))
+            ],
+        )
+    assert dispatch_due()["swept"] == 1, state
     final = run_until_settled(target.id, sandbox)
     published = sandbox.counters().get("published:x", 0) - before
     assert sandbox.counters().get("duplicates:x", 0) == 0
