@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from socialhub.config import get_settings
+from socialhub.migrations import migrate_database  # also re-exported for older imports
 
 app = typer.Typer(
     help="SocialHub: a self-hostable social media hub.", no_args_is_help=True, add_completion=False
@@ -23,17 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-def migrate_database() -> None:
-    """Apply every Alembic migration (the only way the schema is created)."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "alembic"))
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
 
 
 @app.command()
