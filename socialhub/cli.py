@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import sys
 from pathlib import Path
 
 import typer
@@ -29,11 +28,14 @@ def _logging() -> None:
 @app.command()
 def up(
     workers: int = typer.Option(None, help="RQ worker processes (default SOCIALHUB_WORKERS or 1)."),
+    web: bool = typer.Option(True, "--web/--no-web", help="Also run the web app (--no-web: jobs only)."),
 ) -> None:
-    """Run everything: migrations, Redis, sandbox, worker(s), scheduler and the web app."""
+    """Run everything: migrations, Redis, sandbox, worker(s), scheduler and the web app.
+
+    Dead pieces are restarted; exits 0 after Ctrl-C, 1 after an abnormal stop."""
     from socialhub.supervisor import run_all
 
-    raise typer.Exit(run_all(workers=workers))
+    raise typer.Exit(run_all(workers=workers, web=web))
 
 
 @app.command()
@@ -45,26 +47,10 @@ def migrate() -> None:
 
 @app.command()
 def web() -> None:
-    """Run the Reflex web app alone (production build, single port)."""
-    settings = get_settings()
-    tools = ROOT / ".tools" / "node_modules" / ".bin"
-    env = dict(os.environ)
-    env["PATH"] = f"{tools}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
-    reflex = Path(sys.executable).with_name("reflex")
-    args = [
-        str(reflex),
-        "run",
-        "--env",
-        "prod",
-        "--single-port",
-        "--backend-port",
-        str(settings.port),
-        "--backend-host",
-        settings.host,
-    ]
-    os.chdir(ROOT)
-    os.execve(str(reflex), args, env)  # noqa: S606 - replace this process with reflex
+    """Run the Reflex web app alone (production build, single port; rebuilt only when changed)."""
+    from socialhub.web_build import run_web
+
+    run_web(get_settings())
 
 
 @app.command()
@@ -104,9 +90,7 @@ def sandbox(
     typer.echo(
         f"Platform sandbox on http://{host}:{port}/ (admin token in {settings.data_dir / 'sandbox-admin.token'})"
     )
-    uvicorn.run(
-        "socialhub.sandbox.server:app_from_settings", factory=True, host=host, port=port, log_level="warning"
-    )
+    uvicorn.run("socialhub.instance:sandbox_app", factory=True, host=host, port=port, log_level="warning")
 
 
 @admin_app.command("create")
