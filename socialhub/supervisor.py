@@ -141,9 +141,10 @@ class Supervisor:
     def _write_piece_file(self) -> None:
         """data/run/pieces.json: which pid is which piece (for people, scripts and tests)."""
         pieces = {c.name: c.pid for c in self.children if c.pid}
-        if self.redis and self.redis.pid:
+        body: dict = {"supervisor": os.getpid(), "instance": self.instance_id, "pieces": pieces}
+        if self.redis and self.redis.server:
             pieces["redis"] = self.redis.pid
-        body = {"supervisor": os.getpid(), "instance": self.instance_id, "pieces": pieces}
+            body["redis_port"] = self.redis.server.port
         tmp = self.piece_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(body))
         tmp.replace(self.piece_file)
