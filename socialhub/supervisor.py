@@ -201,7 +201,7 @@ class Supervisor:
         self._wait_ready(sandbox, f"http://127.0.0.1:{self.settings.sandbox_port}/health", 30)
         if self.web:
             web = next(c for c in self.children if c.name == "web")
-            _say("starting the web app (a first start builds the frontend: a minute or two)…")
+            _say("starting the web app (when the frontend must be built first, that takes a minute)…")
             self._wait_ready(web, f"http://{self.settings.host}:{self.settings.port}/ping", 900)
             _say(f"SocialHub is running: open {self.settings.base_url}   (Ctrl-C stops everything)")
         else:

@@ -71,3 +71,27 @@ def test_a_piece_that_dies_during_start_up_stops_everything_with_code_1(start_up
     assert "error: sandbox exited with code 1 during start-up; see" in up.output
     assert "SocialHub is running" not in up.output
     assert "stopped." in up.output
+
+
+def test_watch_restarts_a_dying_piece_then_gives_up(tmp_path, monkeypatch, capsys):
+    """The real watch loop over a real process that exits at once, with a short backoff."""
+    import sys
+
+    from socialhub.config import Settings
+    from socialhub.supervisor import AbnormalStop, Supervisor
+
+    monkeypatch.setattr(pieces, "FIRST_BACKOFF", 0.05)
+    sup = Supervisor(Settings(data_dir=tmp_path / "data"), workers=1, web=False)
+    sup.log_dir.mkdir(parents=True)
+    sup.run_dir.mkdir(parents=True)
+    flaky = pieces.Child("flaky", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    sup.children = [flaky]
+    sup.env = dict(os.environ)
+    sup._spawn(flaky)
+    with pytest.raises(
+        AbnormalStop, match=r"flaky exited with code 3 and keeps failing \(6 times in a row\)"
+    ):
+        sup.watch()
+    out = capsys.readouterr().out
+    assert out.count("flaky exited with code 3; restarting it") == pieces.GIVE_UP_AFTER - 1
+    assert "flaky restarted (restart #5" in out
