@@ -27,8 +27,9 @@ from socialhub.pieces import Child, RedisPiece, describe_exit, port_in_use, prob
 STOP_GRACE = 15.0  # seconds between SIGTERM and SIGKILL
 
 
-class StopRequested(Exception):
-    """Ctrl-C or SIGTERM: leave whatever we were waiting for."""
+class StopRequested(BaseException):
+    """Ctrl-C or SIGTERM: leave whatever we were waiting for (a BaseException, like
+    KeyboardInterrupt, so no library's `except Exception` swallows it)."""
 
 
 class AbnormalStop(Exception):
