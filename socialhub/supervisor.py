@@ -191,7 +191,10 @@ class Supervisor:
             _say(f"using Redis at {self.settings.redis_url.split('@')[-1]}")
         else:
             self.redis = RedisPiece(self.data / "redis")
-            self._start_redis()
+            try:
+                self._start_redis()
+            except RuntimeError as exc:
+                raise AbnormalStop(f"the embedded Redis could not start: {exc}") from exc
             self.env["REDIS_URL"] = self.redis.url  # carries the password; never printed
             _say(f"started embedded Redis on port {self.redis.server.port} (password in data/redis/)")
         self._build_children()
