@@ -27,6 +27,7 @@ from socialhub.config import write_secret_file
 
 PASSWORD_FILE = "redis.password"
 CONFIG_FILE = "redis-auth.conf"
+AOF = "appendonly.aof"
 
 
 def redis_binary() -> str:
@@ -109,6 +110,17 @@ class EmbeddedRedis:
         (self.directory / "redis.pid").unlink(missing_ok=True)
 
 
+def _switch_on_append_only(client: redis.Redis, deadline: float) -> None:
+    """Turn the append-only file on and wait until it is written (Redis refuses to shut
+    down while it writes the first one)."""
+    client.config_set("appendonly", "yes")
+    while time.time() < deadline:
+        info = client.info("persistence")
+        if info.get("aof_enabled") == 1 and not info.get("aof_rewrite_in_progress"):
+            return
+        time.sleep(0.05)
+
+
 def start(directory: Path, *, persist: bool = True, port: int | None = None) -> EmbeddedRedis:
     """Start a private, password-protected Redis on 127.0.0.1 and wait until it answers.
 
@@ -128,6 +140,10 @@ def start(directory: Path, *, persist: bool = True, port: int | None = None) -> 
             raise RuntimeError(f"An embedded Redis (pid {old}) already runs from {directory}.")
         pidfile.unlink()  # stale: its process is gone
     port = port or _free_port()
+    # A data directory from before the append-only file has only a snapshot. Started with
+    # appendonly on, Redis would ignore the snapshot and come up empty; so load the
+    # snapshot first and switch the append-only file on once it is in memory.
+    from_snapshot = persist and not (directory / AOF).exists() and (directory / "dump.rdb").exists()
     args = [
         redis_binary(),
         str(config),
@@ -144,7 +160,9 @@ def start(directory: Path, *, persist: bool = True, port: int | None = None) -> 
         "--protected-mode",
         "yes",
         "--appendonly",
-        "yes" if persist else "no",
+        "yes" if persist and not from_snapshot else "no",
+        "--appendfilename",
+        AOF,
         "--appendfsync",
         "everysec",
         "--save",
@@ -168,6 +186,8 @@ def start(directory: Path, *, persist: bool = True, port: int | None = None) -> 
                 )
             try:
                 if client.ping():
+                    if from_snapshot:
+                        _switch_on_append_only(client, deadline)
                     return EmbeddedRedis(proc, port, directory, password)
             except redis.BusyLoadingError:
                 time.sleep(0.05)  # replaying its append-only file

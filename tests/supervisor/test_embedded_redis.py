@@ -65,3 +65,20 @@ def test_restart_on_the_same_port_keeps_url_and_queued_data(tmp_path, server):
         assert redis.Redis.from_url(again.url).lrange("kept", 0, -1) == [b"job-1"]
     finally:
         again.stop()
+
+
+def test_a_snapshot_only_data_dir_keeps_its_data_when_the_append_only_file_starts(tmp_path, server):
+    """Data directories from before the append-only file had only dump.rdb."""
+    client = redis.Redis.from_url(server.url)
+    client.set("from-before", b"kept")
+    client.save()
+    client.close()
+    server.stop()
+    (tmp_path / "redis" / "appendonly.aof").unlink()
+    again = embedded_redis.start(tmp_path / "redis")
+    try:
+        client = redis.Redis.from_url(again.url)
+        assert client.get("from-before") == b"kept"
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+    finally:
+        again.stop()
