@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-from pathlib import Path
 
 import typer
 
@@ -17,8 +16,6 @@ app = typer.Typer(
 )
 admin_app = typer.Typer(help="Administrator accounts.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _logging() -> None:
