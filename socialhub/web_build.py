@@ -64,9 +64,16 @@ def inputs_digest(env: dict[str, str] | None = None) -> str:
     return h.hexdigest()
 
 
+def _build_fingerprint() -> str:
+    """Which build sits in .web: another `reflex run` or `reflex export` in this checkout
+    (made with other settings) rewrites index.html, and then our stamp no longer holds."""
+    stat = BUILT_INDEX.stat()
+    return f"{stat.st_mtime_ns}-{hashlib.sha256(BUILT_INDEX.read_bytes()).hexdigest()[:16]}"
+
+
 def build_is_current(digest: str) -> bool:
     try:
-        return BUILT_INDEX.exists() and STAMP.read_text().strip() == digest
+        return STAMP.read_text().strip() == f"{digest} {_build_fingerprint()}"
     except FileNotFoundError:
         return False
 
@@ -79,7 +86,7 @@ def build_frontend(env: dict[str, str], digest: str) -> None:
     done = subprocess.run(cmd, cwd=ROOT, env=env, check=False)
     if done.returncode != 0 or not BUILT_INDEX.exists():
         raise SystemExit(f"the frontend build failed (reflex export exited with {done.returncode})")
-    STAMP.write_text(digest + "\n")
+    STAMP.write_text(f"{digest} {_build_fingerprint()}\n")
 
 
 def serve(settings: Settings) -> None:

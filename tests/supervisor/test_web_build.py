@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from socialhub import web_build
@@ -47,13 +49,31 @@ def test_a_new_page_and_baked_settings_count_but_the_sandbox_does_not(tree):
     assert web_build.inputs_digest(ENV) != before
 
 
-def test_current_needs_both_the_stamp_and_the_build(tree):
+def test_current_needs_our_stamp_and_our_build(tree, monkeypatch):
     digest = web_build.inputs_digest(ENV)
     assert not web_build.build_is_current(digest)
-    web_build.STAMP.parent.mkdir(parents=True)
-    web_build.STAMP.write_text(digest + "\n")
-    assert not web_build.build_is_current(digest)  # stamped, but the build is gone
-    web_build.BUILT_INDEX.parent.mkdir(parents=True)
-    web_build.BUILT_INDEX.write_text("<html></html>")
+
+    def fake_export(cmd, **kwargs):  # what `reflex export` leaves behind
+        web_build.BUILT_INDEX.parent.mkdir(parents=True, exist_ok=True)
+        web_build.BUILT_INDEX.write_text("<html>ours</html>")
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(web_build.subprocess, "run", fake_export)
+    web_build.build_frontend({}, digest)
     assert web_build.build_is_current(digest)
     assert not web_build.build_is_current(web_build.inputs_digest({"SOCIALHUB_PORT": "9"}))
+    # Someone ran `reflex run` here with other settings: the build is no longer ours.
+    web_build.BUILT_INDEX.write_text("<html>theirs</html>")
+    assert not web_build.build_is_current(digest)
+    web_build.BUILT_INDEX.unlink()
+    assert not web_build.build_is_current(digest)
+
+
+def test_a_failed_build_leaves_no_stamp(tree, monkeypatch):
+    digest = web_build.inputs_digest(ENV)
+    web_build.STAMP.parent.mkdir(parents=True)
+    web_build.STAMP.write_text("old stamp\n")
+    monkeypatch.setattr(web_build.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 1))
+    with pytest.raises(SystemExit, match="the frontend build failed"):
+        web_build.build_frontend({}, digest)
+    assert not web_build.STAMP.exists()
