@@ -5,13 +5,12 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import sys
-from pathlib import Path
 
 import typer
 
 from socialhub.cli_posts import posts_app
 from socialhub.config import get_settings
+from socialhub.migrations import migrate_database  # also re-exported for older imports
 
 app = typer.Typer(
     help="SocialHub: a self-hostable social media hub.", no_args_is_help=True, add_completion=False
@@ -20,32 +19,22 @@ admin_app = typer.Typer(help="Administrator accounts.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(posts_app, name="post")
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def migrate_database() -> None:
-    """Apply every Alembic migration (the only way the schema is created)."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "alembic"))
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
-
-
 @app.command()
 def up(
     workers: int = typer.Option(None, help="RQ worker processes (default SOCIALHUB_WORKERS or 1)."),
+    web: bool = typer.Option(True, "--web/--no-web", help="Also run the web app (--no-web: jobs only)."),
 ) -> None:
-    """Run everything: migrations, Redis, sandbox, worker(s), scheduler and the web app."""
+    """Run everything: migrations, Redis, sandbox, worker(s), scheduler and the web app.
+
+    Dead pieces are restarted; exits 0 after Ctrl-C, 1 after an abnormal stop."""
     from socialhub.supervisor import run_all
 
-    raise typer.Exit(run_all(workers=workers))
+    raise typer.Exit(run_all(workers=workers, web=web))
 
 
 @app.command()
@@ -57,26 +46,10 @@ def migrate() -> None:
 
 @app.command()
 def web() -> None:
-    """Run the Reflex web app alone (production build, single port)."""
-    settings = get_settings()
-    tools = ROOT / ".tools" / "node_modules" / ".bin"
-    env = dict(os.environ)
-    env["PATH"] = f"{tools}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
-    reflex = Path(sys.executable).with_name("reflex")
-    args = [
-        str(reflex),
-        "run",
-        "--env",
-        "prod",
-        "--single-port",
-        "--backend-port",
-        str(settings.port),
-        "--backend-host",
-        settings.host,
-    ]
-    os.chdir(ROOT)
-    os.execve(str(reflex), args, env)  # noqa: S606 - replace this process with reflex
+    """Run the Reflex web app alone (production build, single port; rebuilt only when changed)."""
+    from socialhub.web_build import run_web
+
+    run_web(get_settings())
 
 
 @app.command()
@@ -116,9 +89,7 @@ def sandbox(
     typer.echo(
         f"Platform sandbox on http://{host}:{port}/ (admin token in {settings.data_dir / 'sandbox-admin.token'})"
     )
-    uvicorn.run(
-        "socialhub.sandbox.server:app_from_settings", factory=True, host=host, port=port, log_level="warning"
-    )
+    uvicorn.run("socialhub.instance:sandbox_app", factory=True, host=host, port=port, log_level="warning")
 
 
 @admin_app.command("create")

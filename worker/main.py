@@ -44,9 +44,15 @@ class HeartbeatWorker(Worker):
 
 
 class HeartbeatScheduler(Scheduler):
-    """rq-scheduler that records each pass in the database."""
+    """rq-scheduler that records each pass in the database and keeps the periodic jobs
+    registered: a Redis that restarted empty (or was flushed) gets them back on the next
+    pass, without waiting for the scheduler itself to restart."""
 
     def enqueue_jobs(self):
+        try:
+            register_periodic_jobs(self)
+        except Exception:
+            log.warning("could not re-register periodic jobs", exc_info=True)
         jobs = super().enqueue_jobs()
         try:
             with session_scope() as s:

@@ -80,3 +80,26 @@ def test_rotate_keys_generates_a_key_and_reencrypts(db):
     from cryptography.fernet import Fernet
 
     assert Fernet(keys[0]).decrypt(after.encode()) == b"tok-1"
+
+
+def test_nothing_below_the_cli_imports_it():
+    """cli.py sits on top: the supervisor and the modules it uses never import it back."""
+    import ast
+    from pathlib import Path
+
+    import socialhub
+
+    package = Path(socialhub.__file__).parent
+    offenders = []
+    for path in package.rglob("*.py"):
+        if path.name == "cli.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            if any(n == "socialhub.cli" or n.startswith("socialhub.cli.") for n in names):
+                offenders.append(str(path.relative_to(package.parent)))
+    assert offenders == []

@@ -63,3 +63,16 @@ def test_periodic_jobs_register_once(redis):
     assert first == second
     ids = [j.id for j in scheduler.get_jobs()]
     assert sorted(ids) == first and len(ids) == len(PERIODIC_JOBS)
+
+
+def test_scheduler_pass_restores_periodic_jobs_lost_with_redis(db, redis):
+    """A Redis that restarts empty loses the cron entries; the running scheduler puts them
+    back on its next pass instead of waiting for its own restart."""
+    from worker.main import HeartbeatScheduler
+
+    scheduler = HeartbeatScheduler(queue=Queue("default", connection=redis), connection=redis, interval=1)
+    wanted = register_periodic_jobs(scheduler)
+    redis.flushdb()  # what a restarted, empty Redis looks like
+    assert list(scheduler.get_jobs()) == []
+    scheduler.enqueue_jobs()
+    assert sorted(j.id for j in scheduler.get_jobs()) == wanted
