@@ -317,8 +317,13 @@ def disconnect(session: Session, *, user_id: int, connection_id: int) -> str:
     conn = get_owned(session, user_id=user_id, connection_id=connection_id)
     label = PLATFORM_LABELS.get(conn.platform, conn.platform)
     message = f"{label} account @{conn.username} disconnected."
-    shared = _shares_token_with_others(session, conn)
-    if shared:
+    try:
+        shared = _shares_token_with_others(session, conn)
+    except (security.DecryptionError, security.KeyUnavailable):
+        shared = None  # no key opens the stored token: nothing to revoke with, delete anyway
+    if shared is None:
+        message += f" Its stored access could not be read, so remove SocialHub in {label}'s app settings too."
+    elif shared:
         # One Meta login covers every Page / Instagram account of that person: revoking it
         # would cut off the other connections too.
         message += f" Access stays granted for your other {label} account(s) that use the same login."

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
@@ -41,13 +42,28 @@ class Viewer:
     is_admin: bool
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths may follow a login; anything else goes to the dashboard."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+# Browsers drop tabs and newlines from URLs and read "\\" as "/": "/\t/evil.example" is
+# "//evil.example", another site. Such characters never belong in a path we redirect to.
+_URL_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
+def _safe_next(target: object) -> str:
+    """Only same-origin paths may follow a login; anything else goes to the dashboard."""
+    if not isinstance(target, str) or not target:
         return HOME_ROUTE
-    if target.split("?", 1)[0].rstrip("/") in _AUTH_ROUTES or target == "/":
+    target = _URL_CONTROL.sub("", target)
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return HOME_ROUTE
+    if parts.path.rstrip("/") in _AUTH_ROUTES or parts.path == "/":
         return HOME_ROUTE
     return target
+
+
+def _form_text(form_data: object, key: str) -> str:
+    """One field of a submitted form as text; whatever else arrives becomes ""."""
+    value = form_data.get(key, "") if isinstance(form_data, dict) else ""
+    return value if isinstance(value, str) else ""
 
 
 # Blocking work (Argon2, database) runs in a thread so the event loop keeps serving others.
@@ -61,9 +77,11 @@ def _viewer_for_token(token: str) -> Viewer | None:
         return Viewer(user.id, user.display_name, user.handle, user.is_admin)
 
 
-def _log_in_blocking(email: str, password: str) -> tuple[str, Viewer]:
+def _log_in_blocking(email: str, password: str, client: str = "") -> tuple[str, Viewer]:
+    # One session per attempt, as in every event: a failure rolls it back, and the
+    # throttle's record of the attempt survives because it is committed on its own.
     with session_scope() as session:
-        user = users.authenticate(session, email, password)
+        user = users.authenticate(session, email, password, client=client)
         token = users.create_session(session, user)
         return token, Viewer(user.id, user.display_name, user.handle, user.is_admin)
 
@@ -190,8 +208,8 @@ class AuthState(rx.State):
 
     @rx.event
     async def log_in(self, form_data: dict):
-        email = str(form_data.get("email", ""))
-        password = str(form_data.get("password", ""))
+        email = _form_text(form_data, "email")
+        password = _form_text(form_data, "password")
         self.error_message = ""
         if not email.strip() or not password:
             self.error_message = "Enter your email and password."
@@ -199,7 +217,9 @@ class AuthState(rx.State):
         self.loading = True
         yield
         try:
-            token, viewer = await asyncio.to_thread(_log_in_blocking, email, password)
+            token, viewer = await asyncio.to_thread(
+                _log_in_blocking, email, password, self.router.session.client_ip
+            )
         except UserError as exc:  # InvalidCredentials or Throttled: their text is for the person
             self.error_message = str(exc)
             return
@@ -214,9 +234,9 @@ class AuthState(rx.State):
 
     @rx.event
     async def sign_up(self, form_data: dict):
-        email = str(form_data.get("email", ""))
-        password = str(form_data.get("password", ""))
-        display_name = str(form_data.get("display_name", ""))
+        email = _form_text(form_data, "email")
+        password = _form_text(form_data, "password")
+        display_name = _form_text(form_data, "display_name")
         self.error_message = ""
         self.loading = True
         yield
