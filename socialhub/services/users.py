@@ -100,7 +100,7 @@ def _validate_email(email: object) -> str:
     try:
         # Syntax only: no DNS lookups at sign-up. Rejects NUL, control and bidi characters,
         # quoted local parts and anything after the address (e.g. "<script>").
-        result = validate_email(email, check_deliverability=False)
+        result = validate_email(email, check_deliverability=False, strict=True)
     except EmailNotValidError:
         raise UserError("Enter a valid email address, like name@example.com.") from None
     normalized = result.normalized.lower()

@@ -98,6 +98,42 @@ def _end_session_blocking(token: str) -> None:
         users.end_session(session, token)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a log-in or sign-up submission comes to: a session, or a message for the person
+    (never a traceback: anything unexpected is logged and answered with _UNEXPECTED)."""
+
+    token: str = ""
+    viewer: Viewer | None = None
+    message: str = ""
+
+
+def _outcome(what: str, fn, *args) -> Outcome:
+    try:
+        token, viewer = fn(*args)
+    except UserError as exc:  # InvalidCredentials, Throttled, validation: text for the person
+        return Outcome(message=str(exc))
+    except Exception:
+        log.exception("%s failed unexpectedly", what)
+        return Outcome(message=_UNEXPECTED)
+    return Outcome(token=token, viewer=viewer)
+
+
+def log_in_outcome(form_data: object, client: str = "") -> Outcome:
+    """The log-in form as the event handler submits it (blocking: run it in a thread)."""
+    email = _form_text(form_data, "email")
+    password = _form_text(form_data, "password")
+    if not email.strip() or not password:
+        return Outcome(message="Enter your email and password.")
+    return _outcome("login", _log_in_blocking, email, password, client)
+
+
+def sign_up_outcome(form_data: object) -> Outcome:
+    """The sign-up form as the event handler submits it (blocking: run it in a thread)."""
+    fields = (_form_text(form_data, k) for k in ("email", "password", "display_name"))
+    return _outcome("sign-up", _sign_up_blocking, *fields)
+
+
 class AuthState(rx.State):
     """The session token, the current user's public face, and the auth events."""
 
@@ -208,52 +244,34 @@ class AuthState(rx.State):
 
     @rx.event
     async def log_in(self, form_data: dict):
-        email = _form_text(form_data, "email")
-        password = _form_text(form_data, "password")
         self.error_message = ""
-        if not email.strip() or not password:
-            self.error_message = "Enter your email and password."
-            return
         self.loading = True
         yield
         try:
-            token, viewer = await asyncio.to_thread(
-                _log_in_blocking, email, password, self.router.session.client_ip
-            )
-        except UserError as exc:  # InvalidCredentials or Throttled: their text is for the person
-            self.error_message = str(exc)
-            return
-        except Exception:
-            log.exception("login failed unexpectedly")
-            self.error_message = _UNEXPECTED
-            return
+            outcome = await asyncio.to_thread(log_in_outcome, form_data, self.router.session.client_ip)
         finally:
             self.loading = False
-        self._start(token, viewer)
+        if outcome.viewer is None:
+            self.error_message = outcome.message
+            return
+        self._start(outcome.token, outcome.viewer)
         yield rx.redirect(self._after_login_path(), replace=True)
 
     @rx.event
     async def sign_up(self, form_data: dict):
-        email = _form_text(form_data, "email")
-        password = _form_text(form_data, "password")
-        display_name = _form_text(form_data, "display_name")
         self.error_message = ""
         self.loading = True
         yield
         try:
-            token, viewer = await asyncio.to_thread(_sign_up_blocking, email, password, display_name)
-        except UserError as exc:
-            self.error_message = str(exc)
-            return
-        except Exception:
-            log.exception("sign-up failed unexpectedly")
-            self.error_message = _UNEXPECTED
-            return
+            outcome = await asyncio.to_thread(sign_up_outcome, form_data)
         finally:
             self.loading = False
-        self._start(token, viewer)
+        if outcome.viewer is None:
+            self.error_message = outcome.message
+            return
+        self._start(outcome.token, outcome.viewer)
         yield rx.redirect(self._after_login_path(), replace=True)
-        yield rx.toast.success(f"Welcome to SocialHub, {viewer.display_name}!")
+        yield rx.toast.success(f"Welcome to SocialHub, {outcome.viewer.display_name}!")
 
     @rx.event
     async def log_out(self):
