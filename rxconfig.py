@@ -3,6 +3,7 @@
 import os
 
 import reflex as rx
+from reflex.constants import StateManagerMode
 
 from socialhub.config import get_settings
 from socialhub.http_security import allowed_origins
@@ -29,7 +30,7 @@ config = rx.Config(
     # for the single web process, or in Redis (with a password) when several web workers
     # share state: set REFLEX_REDIS_URL (README).
     redis_url=_redis_state,
-    state_manager_mode="redis" if _redis_state else "memory",
+    state_manager_mode=StateManagerMode.REDIS if _redis_state else StateManagerMode.MEMORY,
     plugins=[
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(appearance="light", accent_color="violet", gray_color="slate", radius="large")

@@ -82,6 +82,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # Static pages must pass through as bytes to be hashed: without the server's
+        # "pathsend" extension, Starlette's FileResponse sends body chunks instead of a path.
+        extensions = {
+            k: v for k, v in (scope.get("extensions") or {}).items() if k != "http.response.pathsend"
+        }
+        scope = {**scope, "extensions": extensions}
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -97,7 +103,12 @@ class SecurityHeaders:
                 message["headers"] = headers + [_csp(self.origins, [])]
                 await send(message)
                 return
-            if start is None or message["type"] != "http.response.body":
+            if start is None:
+                await send(message)
+                return
+            if message["type"] != "http.response.body":  # an extension we did not expect
+                held, start = start, None
+                await send({**held, "headers": [*held["headers"], _csp(self.origins, [])]})
                 await send(message)
                 return
             chunks.append(message.get("body", b""))

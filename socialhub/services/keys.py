@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, func, select
 
 from socialhub import security
 from socialhub.config import Settings, get_settings
@@ -39,8 +39,9 @@ def encrypted_value_count(settings: Settings | None = None) -> int:
             for model, columns in ENCRYPTED_COLUMNS.items():
                 if model.__tablename__ not in tables:
                     continue
-                filled = or_(*(col(getattr(model, c)).is_not(None) for c in columns))
-                total += session.exec(select(func.count()).select_from(model).where(filled)).one()
+                for name in columns:
+                    filled = col(getattr(model, name)).is_not(None)
+                    total += session.exec(select(func.count()).select_from(model).where(filled)).one()
         return total
     except SQLAlchemyError as exc:
         raise security.KeyUnavailable(

@@ -44,14 +44,14 @@ class Viewer:
 
 # Browsers drop tabs and newlines from URLs and read "\\" as "/": "/\t/evil.example" is
 # "//evil.example", another site. Such characters never belong in a path we redirect to.
-_URL_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+_URL_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 
 def _safe_next(target: object) -> str:
     """Only same-origin paths may follow a login; anything else goes to the dashboard."""
     if not isinstance(target, str) or not target:
         return HOME_ROUTE
-    target = _URL_CONTROL.sub("", target)
+    target = _URL_CONTROL.sub("", target).replace("\\", "/")  # then judge it as a browser would
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return HOME_ROUTE
