@@ -31,6 +31,9 @@ config = rx.Config(
     # share state: set REFLEX_REDIS_URL (README).
     redis_url=_redis_state,
     state_manager_mode=StateManagerMode.REDIS if _redis_state else StateManagerMode.MEMORY,
+    # Pages are served pre-compressed; the CSP middleware hashes their inline scripts and
+    # reads gzip (socialhub/http_security.py), so keep the build to gzip.
+    frontend_compression_formats=["gzip"],
     plugins=[
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(appearance="light", accent_color="violet", gray_color="slate", radius="large")

@@ -5,15 +5,18 @@ backend serves the built frontend too, so one wrapper covers pages and API alike
 
 The Content-Security-Policy allows scripts from this origin plus the inline scripts of the
 page itself, by hash: React Router's prerendered pages carry small inline bootstrap scripts,
-and hashing them at response time keeps 'unsafe-inline' out of script-src. Styles need
+and hashing them at response time keeps 'unsafe-inline' out of script-src. Reflex evaluates
+the scripts its backend sends (toasts, call_script), hence 'unsafe-eval'. Styles need
 'unsafe-inline' (Radix and Emotion inject <style> elements and style attributes).
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -47,7 +50,10 @@ def content_security_policy(origins: Iterable[str], script_hashes: Iterable[str]
     connect = ["'self'", *origins, *(websocket_origin(o) for o in origins)]
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'", *script_hashes],
+        # 'unsafe-eval': Reflex runs what the backend sends over its websocket (rx.toast,
+        # rx.call_script) with eval(). That code comes from our server only; injected markup
+        # still cannot run, since inline scripts and handlers need a hash ('unsafe-inline' is out).
+        "script-src": ["'self'", "'unsafe-eval'", *script_hashes],
         "style-src": ["'self'", "'unsafe-inline'"],
         # Avatars and thumbnails come from the platforms' (or the sandbox's) hosts.
         "img-src": ["'self'", "data:", "blob:", "https:", "http:"],
@@ -116,7 +122,7 @@ class SecurityHeaders:
                 return
             body = b"".join(chunks)
             more = message.get("more_body", False)
-            hashes = inline_script_hashes(body) if not more else []
+            hashes = [] if more else inline_script_hashes(_decoded(body, start["headers"]))
             await send({**start, "headers": [*start["headers"], _csp(self.origins, hashes)]})
             start = None
             await send({"type": "http.response.body", "body": body, "more_body": more})
@@ -130,6 +136,19 @@ def _without(headers: list[tuple[bytes, bytes]], names: set[str]) -> list[tuple[
 
 def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
     return any(k.lower() == b"content-type" and v.lower().startswith(b"text/html") for k, v in headers)
+
+
+def _decoded(body: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The page as text: Reflex serves its build pre-compressed (gzip, rxconfig pins it)."""
+    encoding = next((v.lower().strip() for k, v in headers if k.lower() == b"content-encoding"), b"")
+    try:
+        if encoding in (b"gzip", b"x-gzip"):
+            return gzip.decompress(body)
+        if encoding == b"deflate":
+            return zlib.decompress(body)
+    except (OSError, EOFError, zlib.error):
+        return b""
+    return body if encoding in (b"", b"identity") else b""
 
 
 def _csp(origins: list[str], hashes: list[str]) -> tuple[bytes, bytes]:

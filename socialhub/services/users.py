@@ -63,14 +63,17 @@ class Throttled(UserError):
 # --- validation helpers ----------------------------------------------------------------
 
 
-def _plain_text(value: object, field: str, max_length: int) -> str:
-    """A str of bounded length that UTF-8 can store (no lone surrogates), else UserError."""
+def _plain_text(value: object, field: str, max_length: int, *, shown_limit: int | None = None) -> str:
+    """A str of bounded length that UTF-8 can store (no lone surrogates), else UserError.
+
+    `shown_limit` is the limit to name when the raw cap is looser (whitespace is collapsed
+    after this check)."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise UserError(f"The {field} must be text.")
     if len(value) > max_length:
-        raise UserError(f"Keep the {field} to at most {max_length} characters.")
+        raise UserError(f"Keep the {field} to at most {shown_limit or max_length} characters.")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -119,12 +122,14 @@ def _validate_password(password: object) -> str:
 
 
 def _validate_display_name(display_name: object) -> str:
-    display_name = _plain_text(display_name, "display name", 4 * MAX_DISPLAY_NAME_LENGTH)
+    display_name = _plain_text(
+        display_name, "display name", 4 * MAX_DISPLAY_NAME_LENGTH, shown_limit=MAX_DISPLAY_NAME_LENGTH
+    )
     display_name = " ".join(unicodedata.normalize("NFC", display_name).split())
     if not display_name:
         raise UserError("Enter a display name.")
     if len(display_name) > MAX_DISPLAY_NAME_LENGTH:
-        raise UserError(f"Keep the display name under {MAX_DISPLAY_NAME_LENGTH} characters.")
+        raise UserError(f"Keep the display name to at most {MAX_DISPLAY_NAME_LENGTH} characters.")
     if any(
         ch in _BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
         for ch in display_name

@@ -50,8 +50,8 @@ def test_bad_email_is_refused_with_a_message(db, email):
 @pytest.mark.parametrize(
     ("display_name", "message"),
     [
-        ("x" * 1_000_000, "Keep the display name to at most 480 characters."),
-        ("x" * 121, "Keep the display name under 120 characters."),
+        ("x" * 1_000_000, "Keep the display name to at most 120 characters."),
+        ("x" * 121, "Keep the display name to at most 120 characters."),
         ("Ada\x00Lovelace", "control or invisible characters"),
         ("Ada \u202eecalevol", "control or invisible characters"),
         ("Ada\u200b", "control or invisible characters"),
