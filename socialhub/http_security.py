@@ -103,6 +103,12 @@ class SecurityHeaders:
                 headers = _without(message.get("headers", []), {*BASE_HEADERS, "content-security-policy"})
                 headers += [(k.encode(), v.encode()) for k, v in BASE_HEADERS.items()]
                 message = {**message, "headers": headers}
+                if message.get("status") == 304:
+                    # The browser keeps the cached page and merges these headers into it: a
+                    # CSP here (with no body to hash) would replace the page's own and block
+                    # its inline scripts. The cached response keeps the CSP it came with.
+                    await send(message)
+                    return
                 if _is_html(headers) and scope.get("method") != "HEAD":
                     start = message  # held back until the body is complete and hashed
                     return

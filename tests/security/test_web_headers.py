@@ -104,6 +104,25 @@ async def test_precompressed_pages_are_hashed_from_their_text(client):
 
 
 @pytest.mark.anyio
+async def test_not_modified_keeps_the_cached_pages_policy(tmp_path):
+    """A reload revalidates the page (304): a CSP on the 304 would replace the cached page's
+    and block its inline scripts (the page hung at "Checking your session")."""
+    from starlette.staticfiles import StaticFiles
+
+    (tmp_path / "index.html").write_text(PAGE)
+    app = SecurityHeaders(StaticFiles(directory=tmp_path, html=True), origins=["http://127.0.0.1:3000"])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:3000"
+    ) as c:
+        first = await c.get("/")
+        again = await c.get("/", headers={"If-None-Match": first.headers["etag"]})
+    assert _sha(INLINE) in first.headers["content-security-policy"]
+    assert again.status_code == 304
+    assert "content-security-policy" not in again.headers
+    assert again.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.anyio
 async def test_other_responses_get_the_headers_once(client):
     response = await client.get("/ping")
     assert response.json() is True
