@@ -52,7 +52,10 @@ def _safe_next(target: object) -> str:
     if not isinstance(target, str) or not target:
         return HOME_ROUTE
     target = _URL_CONTROL.sub("", target).replace("\\", "/")  # then judge it as a browser would
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. "//[": an unbalanced IPv6 host
+        return HOME_ROUTE
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return HOME_ROUTE
     if parts.path.rstrip("/") in _AUTH_ROUTES or parts.path == "/":

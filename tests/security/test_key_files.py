@@ -115,3 +115,14 @@ def test_disconnect_works_while_the_key_file_is_gone(own_data_dir, db):
     message = svc.disconnect(db, user_id=conn.user_id, connection_id=conn.id)
     assert "disconnected" in message and "could not be read" in message
     assert db.exec(select(Connection)).all() == []
+
+
+def test_the_web_app_runs_the_checks_at_boot_and_refuses(own_data_dir, db, restore_umask):
+    """`reflex run` alone (no supervisor) is checked too: the app's lifespan runs them."""
+    from socialhub.app import _startup_checks, app
+
+    assert _startup_checks in app._lifespan_tasks
+    add_connection(db)
+    key_file(own_data_dir).unlink()
+    with pytest.raises(StartupRefused, match="is missing"):
+        _startup_checks()
