@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(24 * 14, validation_alias=_env("SOCIALHUB_SESSION_TTL_HOURS"))
     login_max_failures: int = Field(5, validation_alias=_env("SOCIALHUB_LOGIN_MAX_FAILURES"))
     login_window_minutes: int = Field(15, validation_alias=_env("SOCIALHUB_LOGIN_WINDOW_MINUTES"))
+    # Failed logins from one client address (any e-mail), and from everyone together, per window.
+    login_max_failures_per_client: int = Field(
+        20, validation_alias=_env("SOCIALHUB_LOGIN_MAX_FAILURES_PER_CLIENT")
+    )
+    login_max_failures_global: int = Field(100, validation_alias=_env("SOCIALHUB_LOGIN_MAX_FAILURES_GLOBAL"))
+    # Extra browser origins allowed besides the public URL (comma-separated), e.g. a LAN name.
+    allowed_origins: str = Field("", validation_alias=_env("SOCIALHUB_ALLOWED_ORIGINS"))
     oauth_state_ttl_minutes: int = Field(10, validation_alias=_env("SOCIALHUB_OAUTH_STATE_TTL_MINUTES"))
 
     workers: int = Field(1, validation_alias=_env("SOCIALHUB_WORKERS"))

@@ -74,10 +74,16 @@ class UserSession(SQLModel, table=True):
 
 class LoginAttempt(SQLModel, table=True):
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_at", "email", "attempted_at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "attempted_at"),
+        Index("ix_login_attempts_client_at", "client", "attempted_at"),
+        Index("ix_login_attempts_at", "attempted_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320)
+    # The client's network address as the web server saw it ("" when unknown).
+    client: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     succeeded: bool = False
     attempted_at: datetime = Field(default_factory=utcnow)
 

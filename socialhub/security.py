@@ -7,6 +7,7 @@ import hmac
 import logging
 import secrets
 from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,32 +28,90 @@ class DecryptionError(Exception):
     """A stored secret could not be decrypted with any configured key."""
 
 
+class TokenUndecryptable(DecryptionError):
+    """This stored value opens with none of the configured keys (a wrong or lost key):
+    its connection needs reconnecting; disconnecting it still works."""
+
+
+class KeyUnavailable(RuntimeError):
+    """The encryption keys cannot be loaded: the key file is missing while encrypted values
+    exist, unreadable, or holds a malformed key. str() names the file and what to do."""
+
+
+KEY_FILE_NAME = "encryption.keys"
+
+
 # --- encryption keys ---------------------------------------------------------------------
 
 
+def key_file_path(settings: Settings | None = None) -> Path:
+    settings = settings or get_settings()
+    return settings.data_dir / KEY_FILE_NAME
+
+
+def _parse_keys(lines: list[str], source: str) -> tuple[bytes, ...]:
+    """Every key checked now, so a bad one is named at start-up, not on first use."""
+    keys: list[bytes] = []
+    for number, line in enumerate(lines, start=1):
+        key = line.strip()
+        if not key:
+            continue
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            raise KeyUnavailable(
+                f"{source}: key {number} is not a valid Fernet key (44 characters of url-safe "
+                "base64). Restore the key from your backup; do not generate a new one, or the "
+                "stored tokens become unreadable."
+            ) from None
+        keys.append(key.encode())
+    if not keys:
+        raise KeyUnavailable(f"{source} holds no key. Restore it from your backup.")
+    return tuple(keys)
+
+
 def load_keys(settings: Settings | None = None) -> list[bytes]:
-    """Fernet keys, newest first: SOCIALHUB_ENCRYPTION_KEYS, else a generated key file."""
+    """Fernet keys, newest first: SOCIALHUB_ENCRYPTION_KEYS, else the key file.
+
+    A key file is generated only while the database holds no encrypted value: once tokens
+    exist, a missing key file is an error (KeyUnavailable), never a quiet new key."""
     settings = settings or get_settings()
     if settings.encryption_keys:
-        keys = [k.strip().encode() for k in settings.encryption_keys.split(",") if k.strip()]
-        if not keys:
-            raise ValueError("SOCIALHUB_ENCRYPTION_KEYS is set but holds no key")
-        return keys
+        return list(_parse_keys(settings.encryption_keys.split(","), "SOCIALHUB_ENCRYPTION_KEYS"))
     if settings.is_production:
         raise RuntimeError("SOCIALHUB_ENCRYPTION_KEYS must be set in production")
-    path = settings.ensure_data_dir() / "encryption.keys"
+    path = key_file_path(settings)
     if not path.exists():
-        log.warning(
-            "No SOCIALHUB_ENCRYPTION_KEYS set: generated a key into %s (mode 0600). "
-            "Back it up; losing it makes stored tokens unreadable.",
-            path,
+        _generate_key_file(path, settings)
+    try:
+        stat = path.stat()
+        return list(_read_key_file(str(path), stat.st_mtime_ns, stat.st_size))
+    except FileNotFoundError:
+        raise KeyUnavailable(f"The encryption key file {path} disappeared while it was read.") from None
+    except OSError as exc:
+        raise KeyUnavailable(f"The encryption key file {path} cannot be read: {exc.strerror}.") from None
+
+
+def _generate_key_file(path: Path, settings: Settings) -> None:
+    from socialhub.services.keys import encrypted_value_count  # the database, lazily
+
+    stored = encrypted_value_count(settings)
+    if stored:
+        raise KeyUnavailable(
+            f"The encryption key file {path} is missing, but the database holds {stored} "
+            "encrypted value(s) that only that key can read. Restore the file from your backup "
+            "(or set SOCIALHUB_ENCRYPTION_KEYS). SocialHub will not generate a new key."
         )
-        try:
-            write_secret_file(path, Fernet.generate_key().decode())
-        except FileExistsError:  # another process won the race
-            pass
-    stat = path.stat()
-    return list(_read_key_file(str(path), stat.st_mtime_ns, stat.st_size))
+    settings.ensure_data_dir()
+    log.warning(
+        "No SOCIALHUB_ENCRYPTION_KEYS set: generated a key into %s (mode 0600). "
+        "Back it up; losing it makes stored tokens unreadable.",
+        path,
+    )
+    try:
+        write_secret_file(path, Fernet.generate_key().decode())
+    except FileExistsError:  # another process won the race
+        pass
 
 
 @lru_cache(maxsize=8)
@@ -60,7 +119,7 @@ def _read_key_file(path: str, mtime_ns: int, size: int) -> tuple[bytes, ...]:
     # Keyed by modification time and size: every encrypt/decrypt asks for the keys, and the
     # file is re-read only when `rotate-keys --generate` (or a person) has changed it.
     with open(path) as fh:
-        return tuple(line.strip().encode() for line in fh.read().splitlines() if line.strip())
+        return _parse_keys(fh.read().splitlines(), f"The encryption key file {path}")
 
 
 @lru_cache(maxsize=4)
@@ -84,7 +143,16 @@ def decrypt(ciphertext: str | None, settings: Settings | None = None) -> str | N
     try:
         return fernet(settings).decrypt(ciphertext.encode()).decode()
     except InvalidToken as exc:
-        raise DecryptionError("stored secret cannot be decrypted with the configured keys") from exc
+        raise TokenUndecryptable("stored secret cannot be decrypted with the configured keys") from exc
+
+
+def readable(ciphertext: str | None, settings: Settings | None = None) -> bool:
+    """Whether a stored value opens with the configured keys (KeyUnavailable propagates)."""
+    try:
+        decrypt(ciphertext, settings)
+    except DecryptionError:
+        return False
+    return True
 
 
 def rotate(ciphertext: str | None, settings: Settings | None = None) -> str | None:
@@ -94,7 +162,7 @@ def rotate(ciphertext: str | None, settings: Settings | None = None) -> str | No
     try:
         return fernet(settings).rotate(ciphertext.encode()).decode()
     except InvalidToken as exc:
-        raise DecryptionError("stored secret cannot be decrypted with the configured keys") from exc
+        raise TokenUndecryptable("stored secret cannot be decrypted with the configured keys") from exc
 
 
 def add_new_key_to_file(settings: Settings | None = None) -> bytes:
@@ -106,7 +174,7 @@ def add_new_key_to_file(settings: Settings | None = None) -> bytes:
         )
     old = load_keys(settings)
     new = Fernet.generate_key()
-    path = settings.data_dir / "encryption.keys"
+    path = key_file_path(settings)
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     write_secret_file(tmp, "\n".join(k.decode() for k in [new, *old]))

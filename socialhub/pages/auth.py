@@ -6,7 +6,11 @@ import reflex as rx
 
 from socialhub.components.shell import standalone
 from socialhub.components.ui import error_callout, loading_screen, wordmark
+from socialhub.services.users import MAX_DISPLAY_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
 from socialhub.state.auth import LOGIN_ROUTE, SIGNUP_ROUTE, AuthState
+
+# Every field is capped in the browser too: a value beyond the websocket's message limit
+# would drop the connection before the server could answer with a message.
 
 _QUERY = rx.State.router.url.query
 
@@ -64,8 +68,22 @@ def _auth_card(title: str, subtitle: str, form: rx.Component, footer: rx.Compone
 def login() -> rx.Component:
     form = rx.form(
         rx.vstack(
-            _field("Email", "email", type_="email", autocomplete="email", required=True),
-            _field("Password", "password", type_="password", autocomplete="current-password", required=True),
+            _field(
+                "Email",
+                "email",
+                type_="email",
+                autocomplete="email",
+                required=True,
+                max_length=MAX_EMAIL_LENGTH,
+            ),
+            _field(
+                "Password",
+                "password",
+                type_="password",
+                autocomplete="current-password",
+                required=True,
+                max_length=MAX_PASSWORD_LENGTH,
+            ),
             rx.button("Log in", type="submit", size="3", width="100%", loading=AuthState.loading),
             spacing="4",
             width="100%",
@@ -94,9 +112,16 @@ def signup() -> rx.Component:
                 autocomplete="name",
                 hint="Shown in the app and, if you opt in, on the leaderboard.",
                 required=True,
-                max_length=120,
+                max_length=MAX_DISPLAY_NAME_LENGTH,
             ),
-            _field("Email", "email", type_="email", autocomplete="email", required=True),
+            _field(
+                "Email",
+                "email",
+                type_="email",
+                autocomplete="email",
+                required=True,
+                max_length=MAX_EMAIL_LENGTH,
+            ),
             _field(
                 "Password",
                 "password",
@@ -104,6 +129,7 @@ def signup() -> rx.Component:
                 autocomplete="new-password",
                 hint="At least 10 characters.",
                 required=True,
+                max_length=MAX_PASSWORD_LENGTH,
             ),
             rx.button("Create account", type="submit", size="3", width="100%", loading=AuthState.loading),
             spacing="4",

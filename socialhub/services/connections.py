@@ -401,6 +401,7 @@ class RevokeOutcome(enum.StrEnum):
     already_ended = "already_ended"
     failed = "failed"  # the platform could not be reached or refused; tokens deleted anyway
     no_token = "no_token"  # nothing usable was stored
+    unreadable = "unreadable"  # no key opens the stored token: nothing to revoke with
 
 
 @dataclass(frozen=True)
@@ -413,14 +414,19 @@ class DisconnectResult:
 
 def disconnect(*, user_id: int, connection_id: int) -> DisconnectResult:
     """Revoke at the platform where it can (no transaction open), then delete the tokens and
-    the connection whatever the platform said."""
+    the connection whatever the platform said, and even when its token cannot be read."""
     with session_scope() as s:
         conn = get_owned(s, user_id=user_id, connection_id=connection_id)
         platform, username = conn.platform, conn.username
-        shared = _shares_token_with_others(s, conn)
-        creds = credentials(conn) if conn.access_token_enc else None
+        try:
+            shared = _shares_token_with_others(s, conn)
+            creds = credentials(conn) if conn.access_token_enc else None
+        except (security.DecryptionError, security.KeyUnavailable):
+            shared, creds = None, None
     outcome, detail = RevokeOutcome.no_token, None
-    if shared:
+    if shared is None:
+        outcome = RevokeOutcome.unreadable
+    elif shared:
         # One Meta login covers every Page / Instagram account of that person: revoking it
         # would cut off the other connections too.
         outcome = RevokeOutcome.shared_login

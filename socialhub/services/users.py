@@ -1,29 +1,38 @@
 """Accounts, logins and sessions.
 
 The browser holds an opaque session token; the database keeps only its SHA-256
-(`UserSession.token_hash`). Logins are throttled per e-mail address, whether or not an
-account exists for it, so that neither the answer nor the lockout reveals who is signed up.
+(`UserSession.token_hash`). Logins are throttled per e-mail address (whether or not an
+account exists for it, so that neither the answer nor the lockout reveals who is signed up),
+per client address and for the whole server: see services/login_throttle.py.
+
+Every field is validated here, on the server, whatever the form limited: a bad value gets a
+UserError whose text is fit to show, and nothing is written.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from socialhub.config import Settings, get_settings
-from socialhub.models import LoginAttempt, User, UserSession, utcnow
+from socialhub.models import User, UserSession, utcnow
 from socialhub.security import hash_password, new_session_token, token_digest, verify_password
+from socialhub.services import login_throttle
 
 MIN_PASSWORD_LENGTH = 10
 # Argon2 hashes whatever it is given; a cap keeps a megabyte "password" from costing us CPU.
 MAX_PASSWORD_LENGTH = 1024
+MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit; email-validator enforces it too
+MAX_DISPLAY_NAME_LENGTH = 120
 HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{3,30}$")
-_EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+# Invisible characters that reorder or hide text (Trojan Source, spoofed names).
+_BIDI_AND_INVISIBLE = set("\u061c\u200b\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e")
+_BIDI_AND_INVISIBLE |= set("\u2060\u2066\u2067\u2068\u2069\ufeff")
 # last_seen_at is informative only: writing it on every request would turn reads into writes.
 _TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -42,43 +51,90 @@ class InvalidCredentials(UserError):
 
 
 class Throttled(UserError):
-    """Too many failed logins for this e-mail address recently."""
+    """Too many failed logins recently (for this e-mail, this client, or everyone)."""
 
-    def __init__(self, minutes: int) -> None:
+    def __init__(self, minutes: int, scope: str = "email") -> None:
         self.minutes = minutes
+        self.scope = scope
         unit = "minute" if minutes == 1 else "minutes"
-        super().__init__(f"Too many failed attempts. Try again in {minutes} {unit}.")
+        super().__init__(f"{login_throttle.MESSAGES[scope]} Try again in {minutes} {unit}.")
 
 
 # --- validation helpers ----------------------------------------------------------------
 
 
+def _plain_text(value: object, field: str, max_length: int, *, shown_limit: int | None = None) -> str:
+    """A str of bounded length that UTF-8 can store (no lone surrogates), else UserError.
+
+    `shown_limit` is the limit to name when the raw cap is looser (whitespace is collapsed
+    after this check)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise UserError(f"The {field} must be text.")
+    if len(value) > max_length:
+        raise UserError(f"Keep the {field} to at most {shown_limit or max_length} characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"The {field} contains characters that cannot be stored.") from None
+    return value
+
+
 def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """The stored form of an address: email-validator's normalisation, lower-cased.
+
+    Falls back to trimmed lower case for text that is not an address at all (log-in
+    looks such text up and finds nothing)."""
+    try:
+        email = _plain_text(email, "email address", 320)
+    except UserError:
+        return ""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return email.strip().lower()
 
 
-def _validate_email(email: str) -> str:
-    email = normalize_email(email)
+def _validate_email(email: object) -> str:
+    email = _plain_text(email, "email address", 320).strip()
     if not email:
         raise UserError("Enter your email address.")
-    if len(email) > 320 or not _EMAIL_PATTERN.match(email):
-        raise UserError("Enter a valid email address, like name@example.com.")
-    return email
+    try:
+        # Syntax only: no DNS lookups at sign-up. Rejects NUL, control and bidi characters,
+        # quoted local parts and anything after the address (e.g. "<script>").
+        result = validate_email(email, check_deliverability=False, strict=True)
+    except EmailNotValidError:
+        raise UserError("Enter a valid email address, like name@example.com.") from None
+    normalized = result.normalized.lower()
+    if len(normalized) > MAX_EMAIL_LENGTH:
+        raise UserError(f"Keep the email address to at most {MAX_EMAIL_LENGTH} characters.")
+    return normalized
 
 
-def _validate_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+def _validate_password(password: object) -> str:
+    password = _plain_text(password, "password", MAX_PASSWORD_LENGTH)
+    if "\x00" in password:
+        raise UserError("The password cannot contain a NUL character.")
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise UserError(f"Choose a password of at most {MAX_PASSWORD_LENGTH} characters.")
+    return password
 
 
-def _validate_display_name(display_name: str) -> str:
-    display_name = " ".join((display_name or "").split())
+def _validate_display_name(display_name: object) -> str:
+    display_name = _plain_text(
+        display_name, "display name", 4 * MAX_DISPLAY_NAME_LENGTH, shown_limit=MAX_DISPLAY_NAME_LENGTH
+    )
+    display_name = " ".join(unicodedata.normalize("NFC", display_name).split())
     if not display_name:
         raise UserError("Enter a display name.")
-    if len(display_name) > 120:
-        raise UserError("Keep the display name under 120 characters.")
+    if len(display_name) > MAX_DISPLAY_NAME_LENGTH:
+        raise UserError(f"Keep the display name to at most {MAX_DISPLAY_NAME_LENGTH} characters.")
+    if any(
+        ch in _BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
+        for ch in display_name
+    ):
+        raise UserError("The display name contains control or invisible characters; remove them.")
     return display_name
 
 
@@ -120,13 +176,14 @@ def create_user(
     Raises UserError with a message fit to show the person.
     """
     email = _validate_email(email)
-    _validate_password(password)
+    password = _validate_password(password)
     display_name = _validate_display_name(display_name)
 
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
         raise UserError("An account with this email already exists. Log in instead.")
 
-    if handle is not None and handle.strip():
+    handle = _plain_text(handle, "handle", 64)
+    if handle.strip():
         handle = handle.strip().lstrip("@").lower()
         if not HANDLE_PATTERN.match(handle):
             raise UserError("A handle is 3 to 30 characters: lowercase letters, digits and _.")
@@ -182,50 +239,39 @@ def create_admin(session: Session, email: str, password: str, display_name: str)
 # --- logins ------------------------------------------------------------------------------
 
 
-def _throttle_minutes(session: Session, email: str, settings: Settings, now: datetime) -> int | None:
-    """Minutes until this e-mail may try again, or None when it is not throttled."""
-    window = timedelta(minutes=settings.login_window_minutes)
-    since = now - window
-    last_success = session.exec(
-        select(func.max(LoginAttempt.attempted_at)).where(
-            LoginAttempt.email == email, LoginAttempt.succeeded, LoginAttempt.attempted_at > since
-        )
-    ).one()
-    if last_success is not None:
-        since = max(since, last_success)
-    failures = session.exec(
-        select(LoginAttempt.attempted_at)
-        .where(
-            LoginAttempt.email == email,
-            col(LoginAttempt.succeeded).is_(False),
-            LoginAttempt.attempted_at > since,
-        )
-        .order_by(col(LoginAttempt.attempted_at))
-    ).all()
-    if len(failures) < settings.login_max_failures:
-        return None
-    # The lockout lifts when enough of the failures have aged out of the window.
-    lifts_at = failures[len(failures) - settings.login_max_failures] + window
-    return max(1, math.ceil((lifts_at - now).total_seconds() / 60))
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    client: str = "",
+    settings: Settings | None = None,
+) -> User:
+    """The account for these credentials, recording the attempt in its own transaction.
 
-
-def authenticate(session: Session, email: str, password: str, *, settings: Settings | None = None) -> User:
-    """The account for these credentials, recording the attempt.
-
-    Raises Throttled while the address is locked out, else InvalidCredentials for an
-    unknown e-mail or a wrong password alike (both cost one Argon2 verification).
+    `client` is the network address the request came from ("" when unknown). Raises
+    Throttled while the e-mail, the client or the server is locked out, else
+    InvalidCredentials for an unknown e-mail or a wrong password alike (both cost one
+    Argon2 verification), or UserError for text that is not an e-mail or password at all.
     """
     settings = settings or get_settings()
+    email = _plain_text(email, "email address", 320)
+    password = _plain_text(password, "password", MAX_PASSWORD_LENGTH)
+    client = _plain_text(client, "client address", 200)[: login_throttle.CLIENT_MAX_LENGTH]
     email = normalize_email(email)
+    if not email or not password:
+        raise UserError("Enter your email and password.")
+    if "\x00" in email or "\x00" in password:
+        # Not storable in PostgreSQL text, and never a valid e-mail or password here.
+        raise InvalidCredentials()
     now = utcnow()
-    minutes = _throttle_minutes(session, email, settings, now)
-    if minutes is not None:
-        raise Throttled(minutes)
+    wait = login_throttle.wait(email, client, settings, now)
+    if wait is not None:
+        raise Throttled(*wait)
 
-    user = session.exec(select(User).where(User.email == email)).first() if email else None
-    ok = verify_password(user.password_hash if user else None, password or "")
-    session.add(LoginAttempt(email=email[:320], succeeded=ok and user is not None, attempted_at=now))
-    session.flush()
+    user = session.exec(select(User).where(User.email == email)).first()
+    ok = verify_password(user.password_hash if user else None, password) and user is not None
+    login_throttle.record(email, client, ok, now)
     if not ok or user is None:
         raise InvalidCredentials()
     return user

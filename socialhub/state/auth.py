@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
@@ -41,13 +42,31 @@ class Viewer:
     is_admin: bool
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths may follow a login; anything else goes to the dashboard."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+# Browsers drop tabs and newlines from URLs and read "\\" as "/": "/\t/evil.example" is
+# "//evil.example", another site. Such characters never belong in a path we redirect to.
+_URL_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+def _safe_next(target: object) -> str:
+    """Only same-origin paths may follow a login; anything else goes to the dashboard."""
+    if not isinstance(target, str) or not target:
         return HOME_ROUTE
-    if target.split("?", 1)[0].rstrip("/") in _AUTH_ROUTES or target == "/":
+    target = _URL_CONTROL.sub("", target).replace("\\", "/")  # then judge it as a browser would
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. "//[": an unbalanced IPv6 host
+        return HOME_ROUTE
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return HOME_ROUTE
+    if parts.path.rstrip("/") in _AUTH_ROUTES or parts.path == "/":
         return HOME_ROUTE
     return target
+
+
+def _form_text(form_data: object, key: str) -> str:
+    """One field of a submitted form as text; whatever else arrives becomes ""."""
+    value = form_data.get(key, "") if isinstance(form_data, dict) else ""
+    return value if isinstance(value, str) else ""
 
 
 # Blocking work (Argon2, database) runs in a thread so the event loop keeps serving others.
@@ -61,9 +80,11 @@ def _viewer_for_token(token: str) -> Viewer | None:
         return Viewer(user.id, user.display_name, user.handle, user.is_admin)
 
 
-def _log_in_blocking(email: str, password: str) -> tuple[str, Viewer]:
+def _log_in_blocking(email: str, password: str, client: str = "") -> tuple[str, Viewer]:
+    # One session per attempt, as in every event: a failure rolls it back, and the
+    # throttle's record of the attempt survives because it is committed on its own.
     with session_scope() as session:
-        user = users.authenticate(session, email, password)
+        user = users.authenticate(session, email, password, client=client)
         token = users.create_session(session, user)
         return token, Viewer(user.id, user.display_name, user.handle, user.is_admin)
 
@@ -78,6 +99,42 @@ def _sign_up_blocking(email: str, password: str, display_name: str) -> tuple[str
 def _end_session_blocking(token: str) -> None:
     with session_scope() as session:
         users.end_session(session, token)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a log-in or sign-up submission comes to: a session, or a message for the person
+    (never a traceback: anything unexpected is logged and answered with _UNEXPECTED)."""
+
+    token: str = ""
+    viewer: Viewer | None = None
+    message: str = ""
+
+
+def _outcome(what: str, fn, *args) -> Outcome:
+    try:
+        token, viewer = fn(*args)
+    except UserError as exc:  # InvalidCredentials, Throttled, validation: text for the person
+        return Outcome(message=str(exc))
+    except Exception:
+        log.exception("%s failed unexpectedly", what)
+        return Outcome(message=_UNEXPECTED)
+    return Outcome(token=token, viewer=viewer)
+
+
+def log_in_outcome(form_data: object, client: str = "") -> Outcome:
+    """The log-in form as the event handler submits it (blocking: run it in a thread)."""
+    email = _form_text(form_data, "email")
+    password = _form_text(form_data, "password")
+    if not email.strip() or not password:
+        return Outcome(message="Enter your email and password.")
+    return _outcome("login", _log_in_blocking, email, password, client)
+
+
+def sign_up_outcome(form_data: object) -> Outcome:
+    """The sign-up form as the event handler submits it (blocking: run it in a thread)."""
+    fields = (_form_text(form_data, k) for k in ("email", "password", "display_name"))
+    return _outcome("sign-up", _sign_up_blocking, *fields)
 
 
 class AuthState(rx.State):
@@ -190,50 +247,34 @@ class AuthState(rx.State):
 
     @rx.event
     async def log_in(self, form_data: dict):
-        email = str(form_data.get("email", ""))
-        password = str(form_data.get("password", ""))
         self.error_message = ""
-        if not email.strip() or not password:
-            self.error_message = "Enter your email and password."
-            return
         self.loading = True
         yield
         try:
-            token, viewer = await asyncio.to_thread(_log_in_blocking, email, password)
-        except UserError as exc:  # InvalidCredentials or Throttled: their text is for the person
-            self.error_message = str(exc)
-            return
-        except Exception:
-            log.exception("login failed unexpectedly")
-            self.error_message = _UNEXPECTED
-            return
+            outcome = await asyncio.to_thread(log_in_outcome, form_data, self.router.session.client_ip)
         finally:
             self.loading = False
-        self._start(token, viewer)
+        if outcome.viewer is None:
+            self.error_message = outcome.message
+            return
+        self._start(outcome.token, outcome.viewer)
         yield rx.redirect(self._after_login_path(), replace=True)
 
     @rx.event
     async def sign_up(self, form_data: dict):
-        email = str(form_data.get("email", ""))
-        password = str(form_data.get("password", ""))
-        display_name = str(form_data.get("display_name", ""))
         self.error_message = ""
         self.loading = True
         yield
         try:
-            token, viewer = await asyncio.to_thread(_sign_up_blocking, email, password, display_name)
-        except UserError as exc:
-            self.error_message = str(exc)
-            return
-        except Exception:
-            log.exception("sign-up failed unexpectedly")
-            self.error_message = _UNEXPECTED
-            return
+            outcome = await asyncio.to_thread(sign_up_outcome, form_data)
         finally:
             self.loading = False
-        self._start(token, viewer)
+        if outcome.viewer is None:
+            self.error_message = outcome.message
+            return
+        self._start(outcome.token, outcome.viewer)
         yield rx.redirect(self._after_login_path(), replace=True)
-        yield rx.toast.success(f"Welcome to SocialHub, {viewer.display_name}!")
+        yield rx.toast.success(f"Welcome to SocialHub, {outcome.viewer.display_name}!")
 
     @rx.event
     async def log_out(self):

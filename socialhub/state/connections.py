@@ -162,6 +162,7 @@ _REVOKE_WORDS = {
     RevokeOutcome.already_ended: "Its access had already ended.",
     RevokeOutcome.failed: "{label} could not revoke access right now ({detail}); the tokens were deleted anyway.",
     RevokeOutcome.no_token: "",
+    RevokeOutcome.unreadable: "Its stored access could not be read, so remove SocialHub in {label}'s app settings too.",
 }
 
 

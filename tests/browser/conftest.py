@@ -63,6 +63,9 @@ def _app_env(data_dir: Path, port: int, sandbox_url: str, redis_url: str) -> dic
         SOCIALHUB_SANDBOX_URL=sandbox_url,
         REDIS_URL=redis_url,
         PYTHONUNBUFFERED="1",
+        # Where Reflex's disk state manager would write: inside the test's data directory,
+        # so tests can prove nothing lands there (and the repo's .states is left alone).
+        REFLEX_STATES_WORKDIR=str(data_dir / ".states"),
     )
     return env
 

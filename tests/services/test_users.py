@@ -20,6 +20,14 @@ def make_user(session, email="ada@example.com", name="Ada Lovelace", **kw):
     return users.create_user(session, email=email, password=PASSWORD, display_name=name, **kw)
 
 
+def committed_user(session, email="ada@example.com", name="Ada Lovelace", **kw):
+    """Logins record attempts in their own transactions, as the UI's boundary does: the
+    account must be committed first, like a real sign-up."""
+    user = make_user(session, email=email, name=name, **kw)
+    session.commit()
+    return user
+
+
 # --- sign-up -----------------------------------------------------------------------------
 
 
@@ -93,7 +101,7 @@ def test_make_admin_and_create_admin(session):
 
 
 def test_login_with_correct_password(session):
-    user = make_user(session)
+    user = committed_user(session)
     assert users.authenticate(session, " Ada@Example.com", PASSWORD).id == user.id
     attempt = session.exec(select(LoginAttempt)).one()
     assert attempt.succeeded is True
@@ -101,7 +109,7 @@ def test_login_with_correct_password(session):
 
 
 def test_wrong_password_and_unknown_email_fail_the_same_way(session):
-    make_user(session)
+    committed_user(session)
     with pytest.raises(InvalidCredentials) as wrong:
         users.authenticate(session, "ada@example.com", "wrong password!")
     with pytest.raises(InvalidCredentials) as unknown:
@@ -120,20 +128,20 @@ def _fail(session, email, times):
 @pytest.mark.parametrize("email", ["ada@example.com", "nobody@example.com"])
 def test_throttled_after_max_failures_even_with_right_password(session, email):
     settings = get_settings()
-    make_user(session)
+    committed_user(session)
     _fail(session, email, settings.login_max_failures)
     with pytest.raises(Throttled) as exc:
         users.authenticate(session, email, PASSWORD)
     assert 1 <= exc.value.minutes <= settings.login_window_minutes
     assert str(exc.value) == f"Too many failed attempts. Try again in {exc.value.minutes} minutes."
     # Other addresses are not affected.
-    make_user(session, email="grace@example.com", name="Grace")
+    committed_user(session, email="grace@example.com", name="Grace")
     assert users.authenticate(session, "grace@example.com", PASSWORD).email == "grace@example.com"
 
 
 def test_throttle_lifts_after_the_window(session):
     settings = get_settings()
-    user = make_user(session)
+    user = committed_user(session)
     _fail(session, user.email, settings.login_max_failures)
     with pytest.raises(Throttled):
         users.authenticate(session, user.email, PASSWORD)
@@ -144,7 +152,7 @@ def test_throttle_lifts_after_the_window(session):
     for attempt in attempts:
         attempt.attempted_at = utcnow() - window + timedelta(minutes=2)
         session.add(attempt)
-    session.flush()
+    session.commit()
     with pytest.raises(Throttled) as exc:
         users.authenticate(session, user.email, PASSWORD)
     assert exc.value.minutes == 2
@@ -152,13 +160,13 @@ def test_throttle_lifts_after_the_window(session):
     for attempt in attempts:
         attempt.attempted_at = utcnow() - window - timedelta(seconds=1)
         session.add(attempt)
-    session.flush()
+    session.commit()
     assert users.authenticate(session, user.email, PASSWORD).id == user.id
 
 
 def test_success_resets_the_failure_count(session):
     settings = get_settings()
-    user = make_user(session)
+    user = committed_user(session)
     _fail(session, user.email, settings.login_max_failures - 1)
     users.authenticate(session, user.email, PASSWORD)
     _fail(session, user.email, settings.login_max_failures - 1)
