@@ -120,14 +120,20 @@ class Supervisor:
     def _prepare(self) -> None:
         from socialhub.migrations import migrate_database
         from socialhub.security import load_keys
+        from socialhub.services.startup import StartupRefused, check_startup
 
         with self.critical():
-            # Security start-up checks go here (key file permissions, data dir mode):
             # load_keys() creates the key file once, before the children race for it.
             load_keys(self.settings)
             self.settings.get_sandbox_admin_token()
             _say("applying database migrations…")
             migrate_database()
+            # Keys that open what is stored, private file modes, no stale session state on disk.
+            try:
+                for warning in check_startup(self.settings):
+                    _say(f"warning: {warning}")
+            except StartupRefused as exc:
+                raise AbnormalStop(str(exc)) from exc
 
     def _spawn(self, child: Child) -> None:
         with self.critical():

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
+from twitter_text import parse_tweet
 
 from socialhub.providers.base import (
     AccountInfo,
@@ -44,51 +45,18 @@ from socialhub.providers.base import (
 from socialhub.providers.errors import StepPending
 from socialhub.providers.types import utcnow
 
-# twitter-text v3: code points in these ranges weigh 1, everything else 2; URLs weigh 23.
-_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-URL_WEIGHT = 23
 MAX_WEIGHTED = 280
+# Links in captions (X also links bare domains), for comparing a caption with X's echo,
+# which rewrites every link to t.co.
 _TLDS = "com|org|net|io|co|dev|app|ai|me|ly|gg|tv|uk|de|fr|jp|edu|gov|info|biz|xyz|news|blog|shop"
 _URL = re.compile(
     rf"(?:https?://[^\s]+|www\.[^\s]+|\b(?:[a-z0-9-]+\.)+(?:{_TLDS})\b(?:/[^\s]*)?)", re.IGNORECASE
 )
-_TRAILING = ".,!?;:)'\"]"
-
-
-def _is_light(cp: int) -> bool:
-    return any(lo <= cp <= hi for lo, hi in _LIGHT_RANGES)
-
-
-def _is_emoji(cp: int) -> bool:
-    return cp >= 0x1F000 or 0x2600 <= cp <= 0x27BF
-
-
-def _weigh(segment: str) -> int:
-    total, glue, last_emoji = 0, False, False
-    for ch in segment:
-        cp = ord(ch)
-        if cp == 0x200D and last_emoji:  # zero-width joiner inside an emoji sequence
-            glue = True
-            continue
-        if glue:
-            glue = False
-            continue
-        if cp == 0xFE0F or 0x1F3FB <= cp <= 0x1F3FF:  # variation selector, skin tone
-            continue
-        total += 1 if _is_light(cp) else 2
-        last_emoji = _is_emoji(cp)
-    return total
 
 
 def weighted_length(text: str) -> int:
-    """Length the way X counts it: NFC, CJK/emoji 2, every URL 23, other text 1."""
-    text = unicodedata.normalize("NFC", text or "")
-    total, pos = 0, 0
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(_TRAILING)
-        total += _weigh(text[pos : match.start()]) + URL_WEIGHT
-        pos = match.start() + len(url)
-    return total + _weigh(text[pos:])
+    """Length the way X counts it (twitter-text v3: CJK and emoji 2, every URL 23, NFC)."""
+    return parse_tweet(text or "").weightedLength
 
 
 # --- the provider ---------------------------------------------------------------------------

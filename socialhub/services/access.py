@@ -38,7 +38,7 @@ from socialhub.providers.base import (
     RefreshUnavailable,
     StepPending,
 )
-from socialhub.services import quotas, rate_gate
+from socialhub.services import keys, quotas, rate_gate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,6 +101,19 @@ def load(connection_id: int, *, user_id: int | None = None) -> Account:
         conn = s.get(Connection, connection_id)
         if conn is None or (user_id is not None and conn.user_id != user_id):
             raise NotYours("That connection was not found.")
+        try:
+            creds = credentials(conn)
+        except (security.DecryptionError, security.KeyUnavailable):
+            unreadable = True
+        else:
+            unreadable = False
+    if unreadable:
+        _mark_unreadable(connection_id)
+        raise AuthExpired(keys.RECONNECT_NEEDED_MESSAGE, platform=conn.platform, code="undecryptable")
+    with session_scope() as s:
+        conn = s.get(Connection, connection_id)
+        if conn is None:
+            raise NotYours("That connection was not found.")
         return Account(
             connection_id=connection_id,
             user_id=conn.user_id,
@@ -109,8 +122,17 @@ def load(connection_id: int, *, user_id: int | None = None) -> Account:
             status=conn.status,
             access_expires_at=conn.access_expires_at,
             last_error=conn.last_error,
-            creds=credentials(conn),
+            creds=creds,
         )
+
+
+def _mark_unreadable(connection_id: int) -> None:
+    """No key opens this connection's token: ask for a reconnect (its own transaction)."""
+    with session_scope() as s:
+        conn = s.get(Connection, connection_id)
+        if conn is not None:
+            keys.mark_reconnect_needed(conn)
+            s.add(conn)
 
 
 # --- quota readings: collected cheaply during the call, saved once after it ---------------

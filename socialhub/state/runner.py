@@ -33,10 +33,11 @@ class Outcome(Generic[T]):
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
+    from socialhub.security import DecryptionError, KeyUnavailable
     from socialhub.services.access import NotYours
     from socialhub.services.connections import ConnectError
 
-    return (NotYours, ConnectError, ProviderError)
+    return (NotYours, ConnectError, ProviderError, KeyUnavailable, DecryptionError)
 
 
 def message_for(exc: BaseException) -> str:

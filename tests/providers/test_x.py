@@ -465,3 +465,17 @@ def test_processing_video_hands_back_pending_and_never_finalizes_twice(fresh_san
     assert result.post_id and finalizes == 1
     assert counters["published:x"] == 1
     p.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "weight"),
+    [
+        ("🇺🇸", 2),  # a flag is one emoji (was counted 4)
+        ("see foo.bar", 27),  # .bar is a real domain ending: a link, 23 (was plain text)
+        ("see https://example.com/a/very/long/path/that/is/long", 27),
+        ("日本語", 6),
+        ("é", 1),
+    ],
+)
+def test_weighted_length_follows_twitter_text(text, weight):
+    assert weighted_length(text) == weight
