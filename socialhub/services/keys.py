@@ -89,7 +89,7 @@ def check_stored_values(settings: Settings | None = None) -> tuple[int, int, lis
                     session.add(row)
                     marked.append(row.id)
         if values and unreadable == values:
-            session.rollback()
+            # Raising leaves the scope, which rolls back the marks made above.
             source = (
                 "SOCIALHUB_ENCRYPTION_KEYS"
                 if settings.encryption_keys

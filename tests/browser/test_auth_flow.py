@@ -124,7 +124,7 @@ def test_members_see_admins_only(page: Page, live_app: str):
     # Someone else is the first account (the database is empty at the start of each test).
     page.goto(f"{live_app}/signup")
     fill_signup(page, OWNER)
-    page.wait_for_load_state("networkidle")
+    expect(heading(page, "Dashboard")).to_be_visible()
     page.evaluate("() => window.localStorage.clear()")
 
     page.goto(f"{live_app}/signup")

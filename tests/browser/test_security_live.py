@@ -131,6 +131,9 @@ def test_the_app_runs_under_its_csp_without_violations(page: Page, live_app: str
 
 @pytest.mark.parametrize("target", ["/%09/evil.example", "/%5C/evil.example", "%2F%2Fevil.example"])
 def test_next_cannot_leave_the_app(page: Page, live_app: str, target: str):
+    sign_up_fresh(page, live_app, MARIE)  # each test starts from an empty database
+    page.get_by_role("button", name="Log out").click()
+    expect(heading(page, "Log in")).to_be_visible()
     page.goto(f"{live_app}/login?next={target}")
     expect(heading(page, "Log in")).to_be_visible()
     fill_login(page, MARIE["email"], MARIE["password"])

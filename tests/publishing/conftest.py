@@ -40,6 +40,17 @@ PLATFORM_MEDIA = {
 FINAL = {S.published, S.failed, S.unconfirmed, S.cancelled, S.needs_reconnect, S.missed}
 
 
+@pytest.fixture(scope="package")
+def sandbox(tmp_path_factory):
+    """Publishing tests get a sandbox of their own: the posts they publish (and the quota
+    they spend) must not change what other test packages read from the shared one."""
+    from tests.servers import SandboxHandle
+
+    handle = SandboxHandle(tmp_path_factory.mktemp("publishing-sandbox") / "sandbox.db")
+    yield handle
+    handle.close()
+
+
 @pytest.fixture
 def media_app() -> Iterator[str]:
     from socialhub.media_server import create_media_app

@@ -102,18 +102,22 @@ def test_undecryptable_token_marks_its_connection_and_disconnect_still_removes_i
 
     with pytest.raises(security.TokenUndecryptable):
         svc.credentials(marked)
-    message = svc.disconnect(db, user_id=marked.user_id, connection_id=marked.id)
-    assert "could not be read" in message
+    lost_id, readable_id = lost.id, readable.id
+    result = svc.disconnect(user_id=marked.user_id, connection_id=marked.id)
+    assert result.revoke == svc.RevokeOutcome.unreadable
     db.expire_all()
-    assert db.get(Connection, lost.id) is None
-    assert db.get(Connection, readable.id) is not None
+    assert db.get(Connection, lost_id) is None
+    assert db.get(Connection, readable_id) is not None
 
 
 def test_disconnect_works_while_the_key_file_is_gone(own_data_dir, db):
     conn = add_connection(db)
     key_file(own_data_dir).unlink()
-    message = svc.disconnect(db, user_id=conn.user_id, connection_id=conn.id)
-    assert "disconnected" in message and "could not be read" in message
+    result = svc.disconnect(user_id=conn.user_id, connection_id=conn.id)
+    assert result.revoke == svc.RevokeOutcome.unreadable
+    from socialhub.state.connections import disconnect_message
+
+    assert "could not be read" in disconnect_message(result)
     assert db.exec(select(Connection)).all() == []
 
 
