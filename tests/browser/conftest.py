@@ -166,8 +166,11 @@ def _empty_app_database(request) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(live_app):
+    """One Chromium for the browser tests. Package scope: Playwright's sync API keeps an event
+    loop running in the main thread while it is open, which other packages' asyncio code
+    must not find."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
