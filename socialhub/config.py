@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     publish_reconcile_minutes: int = Field(30, validation_alias=_env("SOCIALHUB_PUBLISH_RECONCILE_MINUTES"))
     # How long a worker's claim on a target lasts before the sweeper reconciles it.
     publish_lease_seconds: int = Field(600, validation_alias=_env("SOCIALHUB_PUBLISH_LEASE_SECONDS"))
+    # Library uploads larger than this are refused before anything is stored.
+    media_max_upload_mb: int = Field(512, validation_alias=_env("SOCIALHUB_MEDIA_MAX_UPLOAD_MB"))
     http_timeout_seconds: float = Field(20.0, validation_alias=_env("SOCIALHUB_HTTP_TIMEOUT"))
 
     sandbox_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_SANDBOX_URL"))
