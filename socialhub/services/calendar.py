@@ -131,7 +131,11 @@ def edit_caption(session: Session, *, user_id: int, target_id: int, caption: str
     if S(target.status) not in EDITABLE or target.native_schedule:
         raise publishing.NotAllowed(
             "Its caption can no longer change: it is "
-            + ("already handed to Facebook's own scheduling." if target.native_schedule else f"{target.status}.")
+            + (
+                "already handed to Facebook's own scheduling."
+                if target.native_schedule
+                else f"{target.status}."
+            )
         )
     from socialhub.services.composer import count
 

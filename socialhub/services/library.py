@@ -114,7 +114,7 @@ def _owned(session: Session, user_id: int, item_id: int) -> LibraryItem:
 
 
 def create_item(
-    session: Session, *, user_id: int, title: str = "", caption: str = "", tags=()
+    session: Session, *, user_id: int, title: str = "", caption: str = "", tags: str | list[str] = ""
 ) -> LibraryItem:
     title, caption = title.strip(), caption.strip()
     _check_text(title, caption)

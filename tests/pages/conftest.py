@@ -21,9 +21,21 @@ def make_image(path: Path, size=(1080, 1350), fmt="JPEG", color=(220, 90, 60)) -
 def make_video(path: Path, size=(640, 360), seconds=4, rate=30) -> Path:
     subprocess.run(
         [
-            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc=duration={seconds}:size={size[0]}x{size[1]}:rate={rate}",
-            "-pix_fmt", "yuv420p", "-c:v", "libx264", "-movflags", "+faststart", str(path),
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=duration={seconds}:size={size[0]}x{size[1]}:rate={rate}",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-movflags",
+            "+faststart",
+            str(path),
         ],  # fmt: skip
         check=True,
         timeout=120,

@@ -17,7 +17,12 @@ from tests.connections.conftest import make_user
 
 def test_image_and_video_are_read_from_their_content(media_dir):
     photo = inspect(media_dir / "portrait.jpg", name="portrait.jpg")
-    assert (photo.kind, photo.sniffed.mime_type, photo.width, photo.height) == ("image", "image/jpeg", 1080, 1350)
+    assert (photo.kind, photo.sniffed.mime_type, photo.width, photo.height) == (
+        "image",
+        "image/jpeg",
+        1080,
+        1350,
+    )
     clip = inspect(media_dir / "landscape.mp4", name="landscape.mp4")
     assert (clip.kind, clip.width, clip.height, clip.codec) == ("video", 640, 360, "h264")
     assert clip.frame_rate == pytest.approx(30) and clip.duration_seconds == pytest.approx(4, abs=0.1)
@@ -75,7 +80,9 @@ def test_stored_by_hash_with_preview_and_nothing_for_a_rejected_file(db, media_d
     item = library.create_item(db, user_id=user.id, title="", caption="Sunset", tags="#Travel, beach")
     for name in ("portrait.jpg", "landscape.mp4"):
         src = media_dir / name
-        library.add_media(db, user_id=user.id, item_id=item.id, src=src, info=inspect(src, name=name), original_name=name)
+        library.add_media(
+            db, user_id=user.id, item_id=item.id, src=src, info=inspect(src, name=name), original_name=name
+        )
     db.commit()
     files = db.exec(select(MediaFile).order_by(MediaFile.position)).all()
     assert [f.position for f in files] == [0, 1]
