@@ -176,6 +176,7 @@ def delete_item(session: Session, *, user_id: int, item_id: int) -> list[Path]:
     paths = [f.path for f in files] + [f.thumbnail_path or "" for f in files]
     for f in files:
         session.delete(f)
+    session.flush()  # the rows first: no ORM relationship orders these two deletes
     session.delete(item)
     session.flush()
     return media_svc.unreferenced_blobs(session, paths)

@@ -35,8 +35,22 @@ class Outcome(Generic[T]):
 def _expected_errors() -> tuple[type[BaseException], ...]:
     from socialhub.services.access import NotYours
     from socialhub.services.connections import ConnectError
+    from socialhub.services.library import ItemBusy, ItemNotFound, LibraryInvalid
+    from socialhub.services.media import MediaError
+    from socialhub.services.publishing import NotAllowed, NotFoundForUser, PostInvalid
 
-    return (NotYours, ConnectError, ProviderError)
+    return (
+        NotYours,
+        ConnectError,
+        ProviderError,
+        PostInvalid,
+        NotAllowed,
+        NotFoundForUser,
+        LibraryInvalid,
+        ItemBusy,
+        ItemNotFound,
+        MediaError,
+    )
 
 
 def message_for(exc: BaseException) -> str:

@@ -1,0 +1,367 @@
+"""The schedule dialog (composer): accounts grouped by platform, a caption for all with
+per-platform overrides, live counts, previews and every problem at once, the date and time
+in the creator's zone. `mode` "now" is the Library's "Publish now…"; "later" is "Schedule…".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import reflex as rx
+from sqlmodel import select
+
+from socialhub.config import PLATFORM_LABELS, PLATFORMS
+from socialhub.db import session_scope
+from socialhub.models import Connection, User, utcnow
+from socialhub.services import composer, library, publishing
+from socialhub.services.publishing import PostInvalid
+from socialhub.state.auth import current_user_id
+from socialhub.state.connections import account_label
+from socialhub.state.library import LibraryState, MediaThumb, card_for
+from socialhub.state.runner import run
+
+# How each platform shows a post: the media frame and where the caption is cut ("… more").
+PREVIEW_RULES = {
+    "instagram": ("4 / 5", 125),
+    "facebook": ("1 / 1", 480),
+    "tiktok": ("9 / 16", 100),
+    "youtube": ("16 / 9", 100),
+    "linkedin": ("1.91 / 1", 210),
+    "x": ("16 / 9", 0),  # X shows the whole post
+}
+
+
+@dataclass
+class AccountChoice:
+    id: int = 0
+    label: str = ""
+    avatar_url: str = ""
+    usable: bool = True
+
+
+@dataclass
+class AccountGroup:
+    platform: str = ""
+    label: str = ""
+    accounts: list[AccountChoice] = field(default_factory=list)
+
+
+@dataclass
+class CountRow:
+    platform: str = ""
+    label: str = ""
+    text: str = ""
+    over: bool = False
+
+
+@dataclass
+class PlatformPreview:
+    platform: str = ""
+    label: str = ""
+    account: str = ""
+    avatar_url: str = ""
+    aspect: str = "1 / 1"
+    text: str = ""
+    truncated: bool = False
+    media: str = ""
+    is_video: bool = False
+    extra_media: int = 0
+
+
+@dataclass
+class Opened:
+    title: str
+    caption: str
+    media: list[MediaThumb]
+    groups: list[AccountGroup]
+    timezone: str
+
+
+def _open(user_id: int, item_id: int) -> Opened:
+    with session_scope() as s:
+        card = card_for(library.get_item(s, user_id=user_id, item_id=item_id))
+        conns = s.exec(
+            select(Connection)
+            .where(Connection.user_id == user_id)
+            .order_by(Connection.platform, Connection.id)
+        ).all()
+        groups = []
+        for p in PLATFORMS:
+            accounts = [
+                AccountChoice(
+                    c.id,
+                    account_label(c.platform, c.username, c.display_name),
+                    c.avatar_url or "",
+                    c.status not in ("revoked", "expired"),
+                )
+                for c in conns
+                if c.platform == p
+            ]
+            if accounts:
+                groups.append(AccountGroup(p, PLATFORM_LABELS[p], accounts))
+        tz = s.get(User, user_id).timezone
+        return Opened(card.title, card.caption, card.media, groups, tz)
+
+
+def _captions(chosen: list[int], groups: list[AccountGroup], overrides: dict[str, str]) -> dict[int, str]:
+    platform_of = {a.id: g.platform for g in groups for a in g.accounts}
+    return {
+        cid: overrides[platform_of[cid]]
+        for cid in chosen
+        if overrides.get(platform_of.get(cid, ""), "").strip()
+    }
+
+
+def _check(
+    user_id: int, item_id: int, chosen: list[int], caption: str, captions: dict[int, str], when
+) -> list[str]:
+    with session_scope() as s:
+        return composer.problems(
+            s,
+            user_id=user_id,
+            item_id=item_id,
+            connection_ids=chosen,
+            caption=caption,
+            captions=captions,
+            when=when,
+        )
+
+
+def _submit(user_id: int, item_id: int, chosen, caption, captions, when, tz) -> int:
+    with session_scope() as s:
+        post = composer.schedule(
+            s, user_id=user_id, item_id=item_id, connection_ids=chosen,
+            caption=caption, captions=captions, when=when, timezone=tz,
+        )  # fmt: skip
+        post_id = post.id
+    with session_scope() as s:  # after the commit: a job never runs before its rows exist
+        try:
+            publishing.enqueue_post(s, post_id)
+        except Exception:  # noqa: BLE001  (Redis down: the every-minute dispatcher finds it)
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "post %s stored; queue unreachable, dispatcher will pick it up", post_id
+            )
+    return post_id
+
+
+def _save_tz(user_id: int, tz: str) -> str:
+    with session_scope() as s:
+        return composer.save_timezone(s, user_id=user_id, timezone=tz)
+
+
+class ComposerState(rx.State):
+    open: bool = False
+    mode: str = "later"  # now | later
+    item_id: int = 0
+    title: str = ""
+    media: list[MediaThumb] = []
+    groups: list[AccountGroup] = []
+    chosen: list[int] = []
+    caption: str = ""
+    overrides: dict[str, str] = {}
+    day: str = ""
+    clock: str = ""
+    timezone: str = "UTC"
+    timezone_error: str = ""
+    counts: list[CountRow] = []
+    previews: list[PlatformPreview] = []
+    problems: list[str] = []
+    notes: list[str] = []
+    busy: bool = False
+    error_message: str = ""
+
+    @rx.var
+    def chosen_platforms(self) -> list[str]:
+        return [g.platform for g in self.groups if any(a.id in self.chosen for a in g.accounts)]
+
+    @rx.var
+    def can_submit(self) -> bool:
+        return bool(self.chosen) and not self.problems and not self.busy and not self.timezone_error
+
+    @rx.event
+    async def open_for(self, item_id: int, mode: str):
+        user_id = await current_user_id(self)
+        if user_id is None:
+            return
+        outcome = await run(_open, user_id, item_id)
+        if not outcome.ok:
+            library_page = await self.get_state(LibraryState)
+            library_page.error_message = outcome.error
+            return
+        o: Opened = outcome.value
+        self.item_id, self.mode, self.title, self.media, self.groups = (
+            item_id,
+            mode,
+            o.title,
+            o.media,
+            o.groups,
+        )
+        self.caption, self.overrides, self.chosen, self.timezone = o.caption, {}, [], o.timezone
+        self.error_message = self.timezone_error = ""
+        self._default_time()
+        self.open = True
+        yield rx.call_script(
+            "Intl.DateTimeFormat().resolvedOptions().timeZone", callback=ComposerState.browser_timezone
+        )
+        await self._refresh(user_id)
+
+    def _default_time(self) -> None:
+        try:
+            tz = composer.timezone_or_error(self.timezone)
+        except PostInvalid:
+            tz = composer.timezone_or_error("UTC")
+        local = (utcnow() + timedelta(hours=1)).astimezone(tz).replace(minute=0, second=0, microsecond=0)
+        self.day, self.clock = f"{local:%Y-%m-%d}", f"{local:%H:%M}"
+
+    @rx.event
+    async def browser_timezone(self, name: str):
+        """The profile keeps the zone; the browser's is taken when the profile has none yet."""
+        user_id = await current_user_id(self)
+        if (
+            user_id is None
+            or not isinstance(name, str)
+            or self.timezone != "UTC"
+            or name in ("UTC", "Etc/UTC")
+        ):
+            return
+        outcome = await run(_save_tz, user_id, name)
+        if outcome.ok:
+            self.timezone = outcome.value
+            self._default_time()
+            await self._refresh(user_id)
+
+    @rx.event
+    def close(self):
+        self.open = False
+
+    @rx.event
+    def set_open(self, value: bool):
+        self.open = value
+
+    def _when(self) -> datetime | None:
+        if self.mode == "now":
+            return None
+        return composer.local_to_utc(self.day, self.clock, self.timezone)
+
+    async def _refresh(self, user_id: int) -> None:
+        """Counts and previews from the texts here; problems from the services."""
+        problems: list[str] = []
+        try:
+            when = self._when()
+        except PostInvalid as exc:
+            when, problems = None, list(exc.problems)
+        captions = _captions(self.chosen, self.groups, self.overrides)
+        platforms = self.chosen_platforms
+        self.counts, self.previews = [], []
+        for p in platforms:
+            text = self.overrides.get(p, "").strip() and self.overrides[p] or self.caption
+            c = composer.count(p, text)
+            self.counts.append(CountRow(p, c.label, f"{c.used:,} / {c.limit:,} {c.unit}", c.over))
+            self.previews.append(self._preview(p, text))
+        outcome = await run(_check, user_id, self.item_id, self.chosen, self.caption, captions, when)
+        self.problems = problems + (outcome.value if outcome.ok else [outcome.error])
+        self.notes = composer.scheduling_notes(platforms, when) if when else []
+
+    def _preview(self, platform: str, text: str) -> PlatformPreview:
+        aspect, cut = PREVIEW_RULES[platform]
+        group = next(g for g in self.groups if g.platform == platform)
+        account = next(a for a in group.accounts if a.id in self.chosen)
+        shown = text if not cut or len(text) <= cut else text[:cut].rstrip()
+        first = self.media[0] if self.media else MediaThumb()
+        return PlatformPreview(
+            platform=platform,
+            label=PLATFORM_LABELS[platform],
+            account=account.label,
+            avatar_url=account.avatar_url,
+            aspect=aspect,
+            text=shown,
+            truncated=shown != text,
+            media=first.preview,
+            is_video=first.is_video,
+            extra_media=max(0, len(self.media) - 1),
+        )
+
+    async def _changed(self):
+        user_id = await current_user_id(self)
+        if user_id is not None:
+            await self._refresh(user_id)
+
+    @rx.event
+    async def toggle_account(self, connection_id: int, checked: bool):
+        if checked and connection_id not in self.chosen:
+            self.chosen = [*self.chosen, connection_id]
+        elif not checked:
+            self.chosen = [c for c in self.chosen if c != connection_id]
+        await self._changed()
+
+    @rx.event
+    async def set_caption(self, value: str):
+        self.caption = value
+        await self._changed()
+
+    @rx.event
+    async def set_override(self, platform: str, value: str):
+        self.overrides = {**self.overrides, platform: value}
+        await self._changed()
+
+    @rx.event
+    async def set_day(self, value: str):
+        self.day = value
+        await self._changed()
+
+    @rx.event
+    async def set_clock(self, value: str):
+        self.clock = value
+        await self._changed()
+
+    @rx.event
+    async def set_mode(self, value: str | list[str]):
+        self.mode = "now" if value in ("now", ["now"]) else "later"
+        await self._changed()
+
+    @rx.event
+    async def set_timezone(self, value: str):
+        self.timezone = value.strip()
+        user_id = await current_user_id(self)
+        if user_id is None:
+            return
+        outcome = await run(_save_tz, user_id, self.timezone)
+        self.timezone_error = "" if outcome.ok else outcome.error
+        await self._refresh(user_id)
+
+    @rx.event(background=True)
+    async def submit(self):
+        async with self:
+            user_id = await current_user_id(self)
+            if user_id is None or self.busy or not self.chosen:
+                return
+            self.busy, self.error_message = True, ""
+            try:
+                when = self._when()
+            except PostInvalid as exc:
+                self.busy, self.problems = False, exc.problems
+                return
+            args = (
+                self.item_id,
+                list(self.chosen),
+                self.caption,
+                _captions(self.chosen, self.groups, self.overrides),
+            )
+            tz, names = self.timezone, ", ".join(PLATFORM_LABELS[p] for p in self.chosen_platforms)
+        outcome = await run(_submit, user_id, *args, when, tz)
+        async with self:
+            self.busy = False
+            if not outcome.ok:
+                self.error_message = outcome.error
+                return
+            self.open = False
+            page = await self.get_state(LibraryState)
+            page.notice = (
+                f"Publishing now to {names}."
+                if when is None
+                else f"Scheduled for {self.day} {self.clock} ({tz}) on {names}."
+            )
+        yield LibraryState.load
