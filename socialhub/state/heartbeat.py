@@ -10,7 +10,7 @@ from socialhub.state.auth import current_user_id
 from socialhub.state.runner import run
 
 
-def _problem() -> str:
+def current_problem() -> str:
     with session_scope() as s:
         return heartbeats.scheduler_problem(s) or ""
 
@@ -22,5 +22,5 @@ class HeartbeatState(rx.State):
     async def check(self):
         if await current_user_id(self) is None:
             return
-        outcome = await run(_problem)
+        outcome = await run(current_problem)
         self.problem = outcome.value if outcome.ok else ""
