@@ -67,7 +67,7 @@ def platform_preview(p: PlatformPreview) -> rx.Component:
             width="100%",
         ),
         size="1",
-        width="220px",
+        width="200px",
         flex_shrink="0",
         role="figure",
         aria_label=p.label + " preview",

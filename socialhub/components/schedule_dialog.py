@@ -66,7 +66,7 @@ def _overrides() -> rx.Component:
                 value=ComposerState.overrides.get(c.platform, ""),
                 on_change=lambda v: ComposerState.set_override(c.platform, v),
                 placeholder="Same as above",
-                rows="2",
+                rows="1",
                 aria_label=c.label + " caption",
                 width="100%",
             ),
@@ -162,7 +162,7 @@ def schedule_dialog() -> rx.Component:
             width="100%",
             aria_label="Caption",
         ),
-        rx.flex(rx.foreach(ComposerState.counts, _count), gap="3", wrap="wrap"),
+        rx.flex(rx.foreach(ComposerState.counts, _count), gap="6px 16px", wrap="wrap"),
         _overrides(),
         rx.separator(size="4"),
         rx.text("When", weight="bold", size="2"),
@@ -172,12 +172,17 @@ def schedule_dialog() -> rx.Component:
         min_width="0",
     )
     right = rx.vstack(
+        _problems(),
+        rx.cond(
+            ComposerState.error_message != "",
+            rx.callout(ComposerState.error_message, icon="triangle_alert", color_scheme="red", width="100%"),
+        ),
         rx.text("Previews", weight="bold", size="2"),
         rx.cond(
             ComposerState.previews.length() == 0,
             rx.text("Choose an account to see how the post will look there.", size="2", color_scheme="gray"),
         ),
-        rx.flex(rx.foreach(ComposerState.previews, platform_preview), gap="3", wrap="wrap"),
+        rx.flex(rx.foreach(ComposerState.previews, platform_preview), gap="12px", wrap="wrap"),
         spacing="2",
         width="100%",
     )
@@ -197,14 +202,11 @@ def schedule_dialog() -> rx.Component:
                 margin_top="3",
                 width="100%",
             ),
-            rx.box(_problems(), margin_top="3"),
-            rx.cond(
-                ComposerState.error_message != "",
-                rx.callout(
-                    ComposerState.error_message, icon="triangle_alert", color_scheme="red", margin_top="3"
-                ),
-            ),
             rx.hstack(
+                rx.cond(
+                    ComposerState.problems.length() > 0,
+                    rx.text("Fix the problems listed above first.", size="1", color_scheme="red"),
+                ),
                 rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.button(
                     rx.cond(ComposerState.mode == "now", "Publish now", "Schedule"),
@@ -213,6 +215,7 @@ def schedule_dialog() -> rx.Component:
                     on_click=ComposerState.submit,
                 ),
                 justify="end",
+                align="center",
                 spacing="3",
                 margin_top="4",
             ),

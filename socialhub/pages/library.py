@@ -182,6 +182,7 @@ def _thumb(preview, is_video, height: str = "180px") -> rx.Component:
             ),  # fmt: skip
         ),
         position="relative",
+        width="100%",
         height=height,
         overflow="hidden",
         background=rx.color("gray", 3),

@@ -48,8 +48,14 @@ class Detail:
     siblings: list[Entry] = field(default_factory=list)  # the post's other targets
 
 
-def _when(target: PostTarget, post: Post) -> datetime:
-    return target.published_at or post.scheduled_for or target.due_at or post.created_at
+def when_of(target: PostTarget, post: Post) -> datetime:
+    """Published: when it went out. Facebook-native: the time Facebook holds. Otherwise the
+    target's own due time (a reschedule moves the target, not the post)."""
+    if target.published_at:
+        return target.published_at
+    if target.native_schedule and post.scheduled_for:
+        return post.scheduled_for
+    return target.due_at or post.scheduled_for or post.created_at
 
 
 def _entry(target: PostTarget, post: Post, conn: Connection | None, item: LibraryItem | None) -> Entry:
@@ -60,7 +66,7 @@ def _entry(target: PostTarget, post: Post, conn: Connection | None, item: Librar
         connection_id=target.connection_id,
         account=conn.username if conn else "",
         status=S(target.status).value,
-        at=_when(target, post),
+        at=when_of(target, post),
         caption=target.caption or post.caption,
         title=(item.title if item else "") or (post.caption.split("\n", 1)[0][:60] if post.caption else ""),
         url=target.platform_url,

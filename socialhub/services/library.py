@@ -16,6 +16,7 @@ from socialhub.config import PLATFORM_LABELS
 from socialhub.models import Connection, LibraryItem, MediaFile, Post, PostTarget, utcnow
 from socialhub.models import TargetStatus as S
 from socialhub.services import media as media_svc
+from socialhub.services.calendar import when_of
 from socialhub.services.media_probe import MediaInfo
 
 TITLE_MAX = 200
@@ -234,7 +235,7 @@ def _view(session: Session, item: LibraryItem) -> ItemView:
                 conn.platform if conn else "",
                 conn.username if conn else "",
                 S(target.status).value,
-                target.published_at or post.scheduled_for or target.due_at,
+                when_of(target, post),
                 target.platform_url,
             )
         )

@@ -89,7 +89,11 @@ def media_detail(m: svc.MediaView) -> str:
         return " · ".join(
             x for x in ("Video", _duration(m.duration_seconds), size, fps, (m.codec or "").upper()) if x
         )
-    return " · ".join(x for x in ("Image", size, f"{m.size_bytes / 1024 / 1024:.1f} MB") if x)
+    return " · ".join(x for x in ("Image", size, _bytes(m.size_bytes)) if x)
+
+
+def _bytes(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
 def card_for(view: svc.ItemView) -> LibraryCard:

@@ -46,7 +46,7 @@ def _settle_all(sandbox) -> dict[int, str]:
         with session_scope() as s:
             s.exec(
                 update(PostTarget)
-                .where(PostTarget.status.in_(["scheduled", "retrying"]))
+                .where(PostTarget.status.in_(["scheduled", "retrying", "publishing"]))
                 .values(due_at=utcnow() - timedelta(seconds=1))
             )
             waiting = s.exec(
@@ -59,6 +59,14 @@ def _settle_all(sandbox) -> dict[int, str]:
         sandbox.advance(120)
     with session_scope() as s:
         return {t.id: S(t.status).value for t in s.exec(select(PostTarget)).all()}
+
+
+def full_page(page: Page, name: str) -> None:
+    from tests.browser.conftest import SCREENSHOTS
+
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def _choose(dialog, name: str) -> None:
@@ -88,7 +96,7 @@ def test_upload_schedule_publish_reschedule_cancel(
     cards = page.get_by_role("article")
     expect(cards).to_have_count(2)
     expect(page.get_by_role("article", name="city-walk")).to_contain_text("0:06 · 720×1280")
-    screenshot(page, "library")
+    full_page(page, "library")
 
     # --- Schedule the video to TikTok and YouTube; first see the problems listed at once.
     page.get_by_role("button", name="Publish city-walk").click()
@@ -101,7 +109,7 @@ def test_upload_schedule_publish_reschedule_cancel(
     problems = dialog.get_by_role("alert", name="Problems")
     expect(problems).to_contain_text("YouTube needs a caption")
     expect(dialog.get_by_role("button", name="Schedule", exact=True)).to_be_disabled()
-    dialog.get_by_label("Caption", exact=True).fill("Walking the old town 東京 " + "#walk " * 101)
+    dialog.get_by_label("Caption", exact=True).fill("Walking the old town " + "#walk " * 101)
     expect(problems).to_contain_text("TikTok allows at most 100 hashtags; this caption has 101.")
     expect(page.get_by_role("figure", name="TikTok preview")).to_be_visible()
     screenshot(page, "schedule-dialog-errors")
@@ -150,6 +158,7 @@ def test_upload_schedule_publish_reschedule_cancel(
     dialog = page.get_by_role("dialog")
     _choose(dialog, "TikTok")
     _choose(dialog, "YouTube")
+    dialog.get_by_label("Caption", exact=True).fill("Old town, second take")
     dialog.get_by_role("button", name="Schedule", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Scheduled for")).to_be_visible()
     page.goto(f"{live_app}/calendar")

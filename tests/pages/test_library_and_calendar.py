@@ -93,6 +93,11 @@ def test_calendar_entries_detail_and_caption_edit(publish_env, sandbox, media_di
     assert calendar.entries(db, user_id=uid, start=window[1], end=window[1] + timedelta(days=7)) == []
 
     x_target = got[0].target_id
+    # Moving one target moves it alone on the calendar (the post keeps its other target's time).
+    later = when + timedelta(hours=5)
+    publishing.reschedule(db, user_id=uid, target_id=x_target, at=later)
+    moved = calendar.entries(db, user_id=uid, start=window[0], end=window[1] + timedelta(days=1))
+    assert [(e.platform, e.at) for e in moved] == [("linkedin", when), ("x", later)]
     with pytest.raises(PostInvalid, match="X allows 280 weighted characters; this caption has 300"):
         calendar.edit_caption(db, user_id=uid, target_id=x_target, caption="界" * 150)
     calendar.edit_caption(db, user_id=uid, target_id=x_target, caption="Launch 🚀")
