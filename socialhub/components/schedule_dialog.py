@@ -198,7 +198,7 @@ def schedule_dialog() -> rx.Component:
                 left,
                 right,
                 columns=rx.breakpoints(initial="1", md="2"),
-                gap="5",
+                gap="24px",
                 margin_top="3",
                 width="100%",
             ),

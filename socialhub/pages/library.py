@@ -143,7 +143,7 @@ def _toolbar() -> rx.Component:
             "Platform",
             [("all", "Any platform"), *[(p, PLATFORM_LABELS[p]) for p in PLATFORMS]],
         ),
-        gap="2",
+        gap="8px",
         wrap="wrap",
         margin_bottom="4",
         width="100%",
@@ -227,10 +227,10 @@ def _card(card: LibraryCard) -> rx.Component:
                 rx.foreach(
                     card.tags, lambda t: rx.badge("#", t, variant="surface", color_scheme="gray", size="1")
                 ),
-                gap="1",
+                gap="4px",
                 wrap="wrap",
             ),
-            rx.flex(rx.foreach(card.placements, _placement), gap="1", wrap="wrap", min_height="22px"),
+            rx.flex(rx.foreach(card.placements, _placement), gap="4px", wrap="wrap", min_height="22px"),
             rx.hstack(
                 publish_menu(card.id, card.title),
                 rx.spacer(),
@@ -301,7 +301,7 @@ def _edit_dialog() -> rx.Component:
                     aria_label="Tags",
                     width="100%",
                 ),
-                rx.flex(rx.foreach(LibraryState.edit_media, _edit_thumb), gap="3", wrap="wrap"),
+                rx.flex(rx.foreach(LibraryState.edit_media, _edit_thumb), gap="12px", wrap="wrap"),
                 error_callout(LibraryState.edit_error),
                 rx.hstack(
                     rx.button(
@@ -379,7 +379,7 @@ def library() -> rx.Component:
             rx.grid(
                 rx.foreach(LibraryState.cards, _card),
                 columns=rx.breakpoints(initial="1", sm="2", lg="3", xl="4"),
-                gap="4",
+                gap="16px",
                 width="100%",
             ),
         ),

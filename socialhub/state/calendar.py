@@ -169,7 +169,7 @@ class CalendarState(rx.State):
         if not outcome.ok:
             self.error_message = outcome.error
             return
-        self.detail, self.detail_open, self.detail_error = outcome.value, True, ""
+        self.detail, self.detail_open, self.detail_error, self.notice = outcome.value, True, "", ""
         self.edit_caption, self.resolve_url = outcome.value.caption, ""
         self.move_day, self.move_clock = outcome.value.day, outcome.value.clock
 
