@@ -7,7 +7,7 @@ import reflex as rx
 
 from socialhub.components.platforms import platform_icon
 from socialhub.components.previews import platform_preview
-from socialhub.state.composer import AccountChoice, AccountGroup, ComposerState, CountRow
+from socialhub.state.composer import AccountChoice, AccountGroup, ComposerState, CountRow, TikTokChoice
 
 
 def _account(a: AccountChoice) -> rx.Component:
@@ -71,6 +71,24 @@ def _overrides() -> rx.Component:
                 width="100%",
             ),
             width="100%",
+        ),
+    )
+
+
+def _tiktok(t: TikTokChoice) -> rx.Component:
+    return rx.cond(
+        ComposerState.chosen.contains(t.connection_id) & (t.options.length() > 0),
+        rx.hstack(
+            rx.text(t.account, ": who can see it", size="1", weight="bold"),
+            rx.select.root(
+                rx.select.trigger(placeholder="Choose…", aria_label=t.account + " audience"),
+                rx.select.content(rx.foreach(t.options, lambda o: rx.select.item(o.label, value=o.value))),
+                value=ComposerState.privacy.get(t.connection_id.to_string(), ""),
+                on_change=lambda v: ComposerState.set_privacy(t.connection_id, v),
+                size="1",
+            ),
+            align="center",
+            spacing="2",
         ),
     )
 
@@ -164,6 +182,7 @@ def schedule_dialog() -> rx.Component:
         ),
         rx.flex(rx.foreach(ComposerState.counts, _count), gap="6px 16px", wrap="wrap"),
         _overrides(),
+        rx.foreach(ComposerState.tiktok, _tiktok),
         rx.separator(size="4"),
         rx.text("When", weight="bold", size="2"),
         _when(),

@@ -235,3 +235,63 @@ def scheduling_notes(platforms: list[str], when: datetime | None, now: datetime 
         names = ", ".join(PLATFORM_LABELS[p] for p in ours)
         notes.append(f"{names}: SocialHub publishes at that time (its worker and scheduler must be running).")
     return notes
+
+
+# --- TikTok: who can see the video, from the account's creator_info ---------------------------
+
+PRIVACY_LABELS = {
+    "PUBLIC_TO_EVERYONE": "Everyone",
+    "MUTUAL_FOLLOW_FRIENDS": "Friends",
+    "FOLLOWER_OF_CREATOR": "Followers",
+    "SELF_ONLY": "Only me",
+}
+
+
+@dataclass
+class TikTokCreator:
+    connection_id: int
+    options: list[str]
+    max_video_seconds: int | None
+
+
+def tiktok_creator_info(*, user_id: int, connection_id: int) -> TikTokCreator:
+    """The account's current posting options (an operation: a platform call, no transaction).
+    TikTok asks apps to show these and let the creator choose; nothing is preselected."""
+    from socialhub.services import access
+
+    data = access.call(
+        connection_id,
+        lambda provider, creds: provider._api("POST", "/v2/post/publish/creator_info/query/", creds, json={}),
+        job="creator_info",
+        user_id=user_id,
+    )
+    limit = data.get("max_video_post_duration_sec")
+    return TikTokCreator(
+        connection_id, list(data.get("privacy_level_options") or []), int(limit) if limit else None
+    )
+
+
+def tiktok_problems(
+    session: Session, *, item_id: int, user_id: int, creators: list[TikTokCreator], privacy: dict[int, str]
+) -> list[str]:
+    """What creator_info rules out: a video longer than this account may post, no audience chosen."""
+    _, files = item_files(session, user_id=user_id, item_id=item_id)
+    longest = max((f.duration_seconds or 0 for f in files if f.kind == "video"), default=0)
+    out = []
+    for c in creators:
+        conn = session.get(Connection, c.connection_id)
+        who = f"TikTok @{conn.username}" if conn else "TikTok"
+        if c.max_video_seconds and longest > c.max_video_seconds:
+            out.append(f"{who} can post videos up to {c.max_video_seconds} s; this one is {longest:.0f} s.")
+        if privacy.get(c.connection_id) not in c.options:
+            out.append(f"{who}: choose who can see the video.")
+    return out
+
+
+def save_tiktok_privacy(session: Session, *, user_id: int, connection_id: int, level: str) -> None:
+    """Kept on the connection, where the TikTok publisher reads it (`privacy_level`)."""
+    conn = session.get(Connection, connection_id)
+    if conn is None or conn.user_id != user_id or conn.platform != "tiktok" or level not in PRIVACY_LABELS:
+        raise PostInvalid(["That TikTok audience cannot be set for this account."])
+    conn.extra = {**(conn.extra or {}), "privacy_level": level}
+    session.add(conn)

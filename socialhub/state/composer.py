@@ -70,6 +70,20 @@ class PlatformPreview:
 
 
 @dataclass
+class PrivacyOption:
+    value: str = ""
+    label: str = ""
+
+
+@dataclass
+class TikTokChoice:
+    connection_id: int = 0
+    account: str = ""
+    options: list[PrivacyOption] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
 class Opened:
     title: str
     caption: str
@@ -128,8 +142,11 @@ def _check(
         )
 
 
-def _submit(user_id: int, item_id: int, chosen, caption, captions, when, tz) -> int:
+def _submit(user_id: int, item_id: int, chosen, caption, captions, when, tz, privacy=None) -> int:
     with session_scope() as s:
+        for cid, level in (privacy or {}).items():
+            if cid in chosen:
+                composer.save_tiktok_privacy(s, user_id=user_id, connection_id=cid, level=level)
         post = composer.schedule(
             s, user_id=user_id, item_id=item_id, connection_ids=chosen,
             caption=caption, captions=captions, when=when, timezone=tz,
@@ -172,6 +189,9 @@ class ComposerState(rx.State):
     notes: list[str] = []
     busy: bool = False
     error_message: str = ""
+    tiktok: list[TikTokChoice] = []
+    privacy: dict[str, str] = {}
+    _creators: dict[int, composer.TikTokCreator] = {}
 
     @rx.var
     def chosen_platforms(self) -> list[str]:
@@ -200,6 +220,7 @@ class ComposerState(rx.State):
             o.groups,
         )
         self.caption, self.overrides, self.chosen, self.timezone = o.caption, {}, [], o.timezone
+        self.tiktok, self.privacy, self._creators = [], {}, {}
         self.error_message = self.timezone_error = ""
         self._default_time()
         self.open = True
@@ -261,7 +282,21 @@ class ComposerState(rx.State):
             c = composer.count(p, text)
             self.counts.append(CountRow(p, c.label, f"{c.used:,} / {c.limit:,} {c.unit}", c.over))
             self.previews.append(self._preview(p, text))
-        outcome = await run(_check, user_id, self.item_id, self.chosen, self.caption, captions, when)
+        creators = list(self._creators.values())
+        outcome = await run(
+            _check,
+            user_id,
+            self.item_id,
+            self.chosen,
+            self.caption,
+            captions,
+            when,
+            creators,
+            self._privacy(),
+        )
+        problems += [
+            f"{t.account}: {t.error}" for t in self.tiktok if t.error and t.connection_id in self.chosen
+        ]
         self.problems = problems + (outcome.value if outcome.ok else [outcome.error])
         self.notes = composer.scheduling_notes(platforms, when) if when else []
 
@@ -289,12 +324,48 @@ class ComposerState(rx.State):
         if user_id is not None:
             await self._refresh(user_id)
 
+    def _privacy(self) -> dict[int, str]:
+        return {int(k): v for k, v in self.privacy.items() if v}
+
     @rx.event
     async def toggle_account(self, connection_id: int, checked: bool):
         if checked and connection_id not in self.chosen:
             self.chosen = [*self.chosen, connection_id]
         elif not checked:
             self.chosen = [c for c in self.chosen if c != connection_id]
+        tiktok = next(
+            (a for g in self.groups if g.platform == "tiktok" for a in g.accounts if a.id == connection_id),
+            None,
+        )
+        if checked and tiktok is not None and connection_id not in self._creators:
+            await self._load_creator(connection_id, tiktok.label)
+        self.tiktok_rows()
+        await self._changed()
+
+    async def _load_creator(self, connection_id: int, label: str) -> None:
+        user_id = await current_user_id(self)
+        outcome = await run(composer.tiktok_creator_info, user_id=user_id, connection_id=connection_id)
+        if outcome.ok:
+            self._creators = {**self._creators, connection_id: outcome.value}
+            opts = [PrivacyOption(o, composer.PRIVACY_LABELS.get(o, o)) for o in outcome.value.options]
+            row = TikTokChoice(connection_id, "TikTok " + label, opts)
+        else:
+            row = TikTokChoice(
+                connection_id,
+                "TikTok " + label,
+                [],
+                f"its posting options could not be read ({outcome.error})",
+            )
+        self.tiktok = [t for t in self.tiktok if t.connection_id != connection_id] + [row]
+
+    def tiktok_rows(self) -> None:
+        self.tiktok = [
+            t for t in self.tiktok if t.connection_id in self.chosen or t.connection_id in self._creators
+        ]
+
+    @rx.event
+    async def set_privacy(self, connection_id: int, level: str):
+        self.privacy = {**self.privacy, str(connection_id): level}
         await self._changed()
 
     @rx.event
