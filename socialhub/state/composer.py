@@ -128,10 +128,17 @@ def _captions(chosen: list[int], groups: list[AccountGroup], overrides: dict[str
 
 
 def _check(
-    user_id: int, item_id: int, chosen: list[int], caption: str, captions: dict[int, str], when
+    user_id: int,
+    item_id: int,
+    chosen: list[int],
+    caption: str,
+    captions: dict[int, str],
+    when,
+    tiktok=(),
+    privacy=None,
 ) -> list[str]:
     with session_scope() as s:
-        return composer.problems(
+        found = composer.problems(
             s,
             user_id=user_id,
             item_id=item_id,
@@ -139,6 +146,10 @@ def _check(
             caption=caption,
             captions=captions,
             when=when,
+        )
+        creators = [c for c in tiktok if c.connection_id in chosen]
+        return found + composer.tiktok_problems(
+            s, item_id=item_id, user_id=user_id, creators=creators, privacy=privacy or {}
         )
 
 
@@ -422,7 +433,8 @@ class ComposerState(rx.State):
                 _captions(self.chosen, self.groups, self.overrides),
             )
             tz, names = self.timezone, ", ".join(PLATFORM_LABELS[p] for p in self.chosen_platforms)
-        outcome = await run(_submit, user_id, *args, when, tz)
+            privacy = self._privacy()
+        outcome = await run(_submit, user_id, *args, when, tz, privacy)
         async with self:
             self.busy = False
             if not outcome.ok:

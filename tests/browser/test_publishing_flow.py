@@ -68,6 +68,16 @@ def tall(page: Page, screenshot, name: str, height: int = 1000) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
+def _tiktok_audience() -> str | None:
+    from socialhub.db import session_scope
+    from socialhub.models import Connection
+
+    with session_scope() as s:
+        return (
+            s.exec(select(Connection).where(Connection.platform == "tiktok")).one().extra.get("privacy_level")
+        )
+
+
 def _choose(dialog, name: str) -> None:
     dialog.get_by_role("group", name=name).get_by_role("checkbox").first.click()
 
@@ -112,13 +122,17 @@ def test_upload_schedule_publish_reschedule_cancel(
     expect(problems).to_contain_text("TikTok allows at most 100 hashtags; this caption has 101.")
     expect(page.get_by_role("figure", name="TikTok preview")).to_be_visible()
     screenshot(page, "schedule-dialog-errors")
+    expect(problems).to_contain_text("choose who can see the video")
     dialog.get_by_label("Caption", exact=True).fill("Walking the old town at dawn #citywalk")
+    dialog.get_by_role("combobox", name=re.compile("TikTok .* audience")).click()
+    page.get_by_role("option", name="Followers").click()
     expect(problems).to_have_count(0)
     expect(dialog).to_contain_text("SocialHub publishes at that time")
     screenshot(page, "schedule-dialog")
     dialog.get_by_role("button", name="Schedule", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Scheduled for")).to_be_visible()
     expect(page.get_by_role("article", name="city-walk")).to_contain_text("Scheduled")
+    assert _tiktok_audience() == "FOLLOWER_OF_CREATOR"  # where the TikTok publisher reads it
 
     # --- The image to Instagram.
     page.get_by_role("button", name="Publish harbour").click()
@@ -158,6 +172,8 @@ def test_upload_schedule_publish_reschedule_cancel(
     _choose(dialog, "TikTok")
     _choose(dialog, "YouTube")
     dialog.get_by_label("Caption", exact=True).fill("Old town, second take")
+    dialog.get_by_role("combobox", name=re.compile("TikTok .* audience")).click()
+    page.get_by_role("option", name="Only me").click()
     dialog.get_by_role("button", name="Schedule", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Scheduled for")).to_be_visible()
     page.goto(f"{live_app}/calendar")

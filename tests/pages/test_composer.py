@@ -124,3 +124,28 @@ def test_schedule_links_the_item_and_says_who_schedules(publish_env, media_dir):
     targets = {t.connection_id: t for t in db.exec(select(PostTarget).where(PostTarget.post_id == post.id))}
     assert targets[ig.id].caption == "Just for Instagram" and targets[fb.id].caption == ""
     assert targets[fb.id].native_schedule is False and targets[fb.id].steps == {"native_schedule": True}
+
+
+def test_tiktok_audience_comes_from_creator_info_and_must_be_chosen(publish_env, sandbox, media_dir):
+    from socialhub.models import Connection
+
+    db = publish_env
+    tt = connected_account(db, "tiktok")
+    item = _item(db, tt.user_id, media_dir, "vertical.mp4")
+    creator = composer.tiktok_creator_info(user_id=tt.user_id, connection_id=tt.id)
+    assert "SELF_ONLY" in creator.options and creator.max_video_seconds == 600
+    found = composer.tiktok_problems(db, item_id=item.id, user_id=tt.user_id, creators=[creator], privacy={})
+    assert found == [f"TikTok @{tt.username}: choose who can see the video."]
+    short = composer.TikTokCreator(tt.id, creator.options, max_video_seconds=3)
+    found = composer.tiktok_problems(
+        db, item_id=item.id, user_id=tt.user_id, creators=[short], privacy={tt.id: "SELF_ONLY"}
+    )
+    assert found == [f"TikTok @{tt.username} can post videos up to 3 s; this one is 5 s."]
+    with pytest.raises(PostInvalid, match="cannot be set"):
+        composer.save_tiktok_privacy(
+            db, user_id=tt.user_id, connection_id=tt.id, level="EVERYONE_AND_THEIR_DOG"
+        )
+    composer.save_tiktok_privacy(db, user_id=tt.user_id, connection_id=tt.id, level="FOLLOWER_OF_CREATOR")
+    db.commit()
+    db.expire_all()
+    assert db.get(Connection, tt.id).extra["privacy_level"] == "FOLLOWER_OF_CREATOR"
