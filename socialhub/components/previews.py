@@ -13,7 +13,7 @@ def _media(p: PlatformPreview) -> rx.Component:
     return rx.cond(
         p.media != "",
         rx.box(
-            rx.image(src=p.media, alt="", width="100%", height="100%", object_fit="cover"),
+            rx.image(src=p.media, alt="", width="100%", height="100%", object_fit=p.fit),
             rx.cond(
                 p.is_video,
                 rx.center(
@@ -36,7 +36,7 @@ def _media(p: PlatformPreview) -> rx.Component:
             width="100%",
             aspect_ratio=p.aspect,
             overflow="hidden",
-            background=rx.color("gray", 3),
+            background=rx.cond(p.fit == "contain", "black", rx.color("gray", 3)),
             border_radius="6px",
         ),
     )
@@ -48,9 +48,15 @@ def platform_preview(p: PlatformPreview) -> rx.Component:
             rx.hstack(
                 platform_icon(p.platform),
                 rx.avatar(src=p.avatar_url, fallback=p.account[:2], size="1", radius="full"),
-                rx.text(p.account, size="1", weight="bold", trim="both"),
-                rx.spacer(),
-                rx.text(p.label, size="1", color_scheme="gray"),
+                rx.text(
+                    p.account,
+                    size="1",
+                    weight="bold",
+                    trim="both",
+                    overflow="hidden",
+                    text_overflow="ellipsis",
+                    white_space="nowrap",
+                ),  # fmt: skip
                 align="center",
                 spacing="2",
                 width="100%",

@@ -67,6 +67,8 @@ def _overrides() -> rx.Component:
                 on_change=lambda v: ComposerState.set_override(c.platform, v),
                 placeholder="Same as above",
                 rows="1",
+                size="1",
+                min_height="36px",
                 aria_label=c.label + " caption",
                 width="100%",
             ),

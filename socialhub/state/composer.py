@@ -26,10 +26,14 @@ PREVIEW_RULES = {
     "instagram": ("4 / 5", 125),
     "facebook": ("1 / 1", 480),
     "tiktok": ("9 / 16", 100),
-    "youtube": ("16 / 9", 100),
+    "youtube": ("16 / 9", 100),  # the player letterboxes rather than crops (see PREVIEW_FIT)
     "linkedin": ("1.91 / 1", 210),
     "x": ("16 / 9", 0),  # X shows the whole post
 }
+
+
+# YouTube's player shows the whole frame on black; the others fill their frame and crop.
+PREVIEW_FIT = {"youtube": "contain"}
 
 
 @dataclass
@@ -62,6 +66,7 @@ class PlatformPreview:
     account: str = ""
     avatar_url: str = ""
     aspect: str = "1 / 1"
+    fit: str = "cover"
     text: str = ""
     truncated: bool = False
     media: str = ""
@@ -323,6 +328,7 @@ class ComposerState(rx.State):
             account=account.label,
             avatar_url=account.avatar_url,
             aspect=aspect,
+            fit=PREVIEW_FIT.get(platform, "cover"),
             text=shown,
             truncated=shown != text,
             media=first.preview,
