@@ -72,7 +72,8 @@ def _inspect_image(path: Path, name: str, sniffed: Sniffed, size: int) -> MediaI
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise MediaError(
-            f"{name} looks like a {sniffed.extension.upper()} image but cannot be read ({exc})."
+            f"{name} starts like a {sniffed.extension.upper()} image but cannot be read: "
+            "it is damaged, cut short or not really an image."
         ) from exc
     if _PILLOW_TYPES.get(fmt or "") != sniffed.mime_type:
         raise MediaError(f"{name} is not the image it claims to be.")

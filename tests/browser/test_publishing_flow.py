@@ -105,6 +105,17 @@ def test_upload_schedule_publish_reschedule_cancel(
     cards = page.get_by_role("article")
     expect(cards).to_have_count(2)
     expect(page.get_by_role("article", name="city-walk")).to_contain_text("0:06 · 720×1280")
+    # Edit an item: caption and tags (searchable right away).
+    page.get_by_role("button", name="Edit harbour").click()
+    edit = page.get_by_role("dialog")
+    edit.get_by_label("Caption").fill("Boats coming home at dusk")
+    edit.get_by_label("Tags").fill("#Harbour, sunset")
+    edit.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("article", name="harbour")).to_contain_text("#harbour")
+    page.get_by_label("Search").fill("sunset")
+    expect(cards).to_have_count(1)
+    page.get_by_label("Search").fill("")
+    expect(cards).to_have_count(2)
     tall(page, screenshot, "library")
 
     # --- Schedule the video to TikTok and YouTube; first see the problems listed at once.
