@@ -133,7 +133,12 @@ def _when() -> rx.Component:
         ),
         rx.foreach(
             ComposerState.notes,
-            lambda n: rx.text(rx.icon("info", size=12), " ", n, size="1", color_scheme="gray"),
+            lambda n: rx.hstack(
+                rx.icon("info", size=14, flex_shrink="0", color=rx.color("gray", 10)),
+                rx.text(n, size="1", color_scheme="gray"),
+                spacing="2",
+                align="start",
+            ),
         ),
         spacing="2",
         width="100%",
@@ -185,9 +190,6 @@ def schedule_dialog() -> rx.Component:
         rx.flex(rx.foreach(ComposerState.counts, _count), gap="6px 16px", wrap="wrap"),
         _overrides(),
         rx.foreach(ComposerState.tiktok, _tiktok),
-        rx.separator(size="4"),
-        rx.text("When", weight="bold", size="2"),
-        _when(),
         spacing="2",
         width="100%",
         min_width="0",
@@ -204,6 +206,9 @@ def schedule_dialog() -> rx.Component:
             rx.text("Choose an account to see how the post will look there.", size="2", color_scheme="gray"),
         ),
         rx.flex(rx.foreach(ComposerState.previews, platform_preview), gap="12px", wrap="wrap"),
+        rx.separator(size="4"),
+        rx.text("When", weight="bold", size="2"),
+        _when(),
         spacing="2",
         width="100%",
     )
