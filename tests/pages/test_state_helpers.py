@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from socialhub.db import session_scope
@@ -78,3 +79,68 @@ def test_actions_refused_with_a_sentence(publish_env, media_dir):
     assert detail.why_fixed == "It is being published right now, so it cannot be moved, edited or cancelled."
     outcome = asyncio.run(run(cv._local_to_utc, x.user_id, "2031-13-01", "10:00"))
     assert "is not a date and time" in outcome.error
+
+
+def test_detail_actions_settle_unconfirmed_missed_and_failed(publish_env, media_dir):
+    db = publish_env
+    x = connected_account(db, "x")
+    item = _item(db, x.user_id, media_dir, "portrait.jpg")
+    post = composer.schedule(
+        db, user_id=x.user_id, item_id=item.id, connection_ids=[x.id], caption="Hi",
+        when=datetime.now(UTC) + timedelta(days=1),
+    )  # fmt: skip
+    db.commit()
+    tid = publishing.get_post(db, user_id=x.user_id, post_id=post.id).targets[0].id
+
+    def force(status: str) -> None:
+        with session_scope() as s:
+            s.exec(update(PostTarget).where(PostTarget.id == tid).values(status=status))
+
+    force("unconfirmed")
+    detail = cv._detail(x.user_id, tid)
+    assert detail.unconfirmed and not detail.movable and detail.why_fixed.startswith("Its outcome is unknown")
+    bad = asyncio.run(run(cv._act, x.user_id, "resolve", tid, url="https://example.com/nope"))
+    assert bad.error == "That is not an X (Twitter) link."
+    asyncio.run(run(cv._act, x.user_id, "resolve", tid, url="https://x.com/someone/status/1234567890"))
+    done = cv._detail(x.user_id, tid)
+    assert (done.status, done.url) == ("published", "https://x.com/someone/status/1234567890")
+    assert done.events[-1].text == "Marked as published by you."
+
+    for status, action, flag in (("missed", "now", "can_publish_missed"), ("failed", "now", "can_retry")):
+        force(status)
+        assert getattr(cv._detail(x.user_id, tid), flag)
+        assert asyncio.run(run(cv._act, x.user_id, action, tid)).ok
+        assert cv._detail(x.user_id, tid).status == "scheduled"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine: publishing.resolve_unconfirmed moves unconfirmed -> scheduled, which "
+    "publish_states.ALLOWED does not list (ValueError); the lead owns that table",
+)
+def test_publish_again_after_an_unconfirmed_outcome(publish_env, media_dir):
+    db = publish_env
+    x = connected_account(db, "x")
+    item = _item(db, x.user_id, media_dir, "portrait.jpg")
+    post = composer.schedule(db, user_id=x.user_id, item_id=item.id, connection_ids=[x.id], caption="Hi")
+    db.commit()
+    tid = publishing.get_post(db, user_id=x.user_id, post_id=post.id).targets[0].id
+    with session_scope() as s:
+        s.exec(update(PostTarget).where(PostTarget.id == tid).values(status="unconfirmed"))
+    outcome = asyncio.run(run(cv._act, x.user_id, "resolve", tid))  # the dialog's "publish again"
+    assert outcome.error == ""
+    assert cv._detail(x.user_id, tid).events[-1].text == "Publishing again, as you asked."
+
+
+def test_publish_now_from_the_library_queues_it_at_once(publish_env, media_dir, redis):
+    from socialhub.state.composer_data import _submit
+
+    db = publish_env
+    x = connected_account(db, "x")
+    item = _item(db, x.user_id, media_dir, "portrait.jpg")
+    post_id = _submit(x.user_id, item.id, [x.id], "Right now", {}, None, "UTC")
+    view = publishing.get_post(db, user_id=x.user_id, post_id=post_id)
+    assert view.scheduled_for is None and view.targets[0].status == "scheduled"
+    from socialhub.queue import get_queue
+
+    assert f"publish-{view.targets[0].id}" in get_queue("publish").job_ids
