@@ -213,3 +213,45 @@ def test_upload_schedule_publish_reschedule_cancel(
     detail.get_by_role("button", name="Close").click()
     expect(page.locator("[data-status=scheduled]")).to_have_count(1)
     assert re.search(r"/calendar/?$", page.url)
+
+
+def test_time_zone_comes_from_the_browser_and_times_are_stored_in_utc(
+    browser, live_app, app_engine_env, tmp_path
+):
+    from datetime import UTC, datetime
+
+    from socialhub.db import session_scope
+    from socialhub.models import Post, User
+    from tests.browser.conftest import VIEWPORT
+
+    context = browser.new_context(viewport=VIEWPORT, timezone_id="Asia/Tokyo")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        _signed_up(page, live_app)
+        _connect(page, "X")
+        page.goto(f"{live_app}/library")
+        page.locator("#library_upload input[type=file]").set_input_files(
+            [str(make_image(tmp_path / "fuji.jpg"))]
+        )
+        expect(page.get_by_role("article", name="fuji")).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="Publish fuji").click()
+        page.get_by_role("menuitem", name="Schedule…").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_label("Time zone")).to_have_value("Asia/Tokyo")  # taken from the browser
+        _choose(dialog, "X")
+        dialog.get_by_label("Caption", exact=True).fill("Fuji at sunrise")
+        dialog.get_by_label("Date").fill("2031-06-01")
+        dialog.get_by_label("Time", exact=True).fill("09:30")
+        expect(dialog).to_contain_text("X: SocialHub publishes at that time")
+        dialog.get_by_role("button", name="Schedule", exact=True).click()
+        expect(
+            page.get_by_role("status").filter(has_text="Scheduled for 2031-06-01 09:30 (Asia/Tokyo)")
+        ).to_be_visible()
+        with session_scope() as s:
+            post = s.exec(select(Post)).one()
+            user = s.exec(select(User)).one()
+            assert post.scheduled_for == datetime(2031, 6, 1, 0, 30, tzinfo=UTC)
+            assert (post.timezone, user.timezone) == ("Asia/Tokyo", "Asia/Tokyo")
+    finally:
+        context.close()
