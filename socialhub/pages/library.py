@@ -3,7 +3,10 @@ schedule each item from its card."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex_components_core.core.upload import get_upload_files_context_var_data
 
 from socialhub.components.heartbeat_banner import heartbeat_banner
 from socialhub.components.platforms import platform_icon, status_color
@@ -13,9 +16,24 @@ from socialhub.components.shell import template
 from socialhub.components.ui import error_callout, page_header
 from socialhub.config import PLATFORM_LABELS, PLATFORMS
 from socialhub.state.heartbeat import HeartbeatState
-from socialhub.state.library import LibraryCard, LibraryState, MediaThumb, PlacementBadge, UploadRow
+from socialhub.state.library import (
+    UPLOAD_ID,
+    LibraryCard,
+    LibraryState,
+    MediaThumb,
+    PlacementBadge,
+    UploadRow,
+)
 
-UPLOAD_ID = "library_upload"
+# The files chosen or dropped, not yet sent: name, size and where each starts in the request.
+SELECTED = rx.Var(
+    _js_expr=(
+        f"(filesById['{UPLOAD_ID}'] ?? []).map((f, i, all) => ({{name: f.name, size: Math.max(f.size, 1), "
+        "start: all.slice(0, i).reduce((a, g) => a + g.size, 0)}))"
+    ),
+    _var_type=list[dict[str, Any]],
+    _var_data=get_upload_files_context_var_data(),
+).guess_type()
 ACCEPT = {
     "image/jpeg": [".jpg", ".jpeg"],
     "image/png": [".png"],
@@ -48,6 +66,21 @@ def _upload_row(row: UploadRow) -> rx.Component:
     )
 
 
+def _selected_row(f) -> rx.Component:
+    start, size = f["start"].to(int), f["size"].to(int)
+    sent = (LibraryState.upload_loaded - start) * 100 / size
+    pct = rx.cond(sent > 100, 100, rx.cond(sent < 0, 0, sent))
+    return rx.hstack(
+        rx.icon("file", size=16, color=rx.color("gray", 10), flex_shrink="0"),
+        rx.text(f["name"].to(str), size="2", weight="medium", min_width="140px", trim="both"),
+        rx.progress(value=pct.to(int), max=100, width="200px", aria_label="Upload progress"),
+        align="center",
+        spacing="3",
+        width="100%",
+        data_testid="selected-file",
+    )
+
+
 def _uploader() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -70,9 +103,6 @@ def _uploader() -> rx.Component:
                 id=UPLOAD_ID,
                 multiple=True,
                 accept=ACCEPT,
-                on_drop=LibraryState.handle_upload(
-                    rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=LibraryState.upload_progressed)
-                ),
                 border=f"2px dashed {rx.color('accent', 7)}",
                 border_radius="12px",
                 padding="5",
@@ -96,10 +126,32 @@ def _uploader() -> rx.Component:
                 width="100%",
             ),
             rx.cond(
-                LibraryState.uploading & (LibraryState.upload_rows.length() == 0),
-                rx.hstack(
-                    rx.text("Uploading…", size="1"),
-                    rx.progress(value=LibraryState.upload_progress, max=100),
+                SELECTED.length() > 0,
+                rx.vstack(
+                    rx.foreach(SELECTED, _selected_row),
+                    rx.hstack(
+                        rx.button(
+                            rx.icon("upload", size=14),
+                            "Upload ",
+                            SELECTED.length(),
+                            " file(s)",
+                            loading=LibraryState.uploading,
+                            on_click=LibraryState.handle_upload(
+                                rx.upload_files(
+                                    upload_id=UPLOAD_ID, on_upload_progress=LibraryState.upload_progressed
+                                )
+                            ),
+                        ),  # fmt: skip
+                        rx.button(
+                            "Clear selection",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=rx.clear_selected_files(UPLOAD_ID),
+                            disabled=LibraryState.uploading,
+                        ),  # fmt: skip
+                        spacing="2",
+                    ),
+                    spacing="2",
                     width="100%",
                 ),
             ),

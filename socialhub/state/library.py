@@ -19,6 +19,7 @@ from socialhub.services import media_probe
 from socialhub.state.auth import current_user_id
 from socialhub.state.runner import run
 
+UPLOAD_ID = "library_upload"
 STATUS_WORDS = {
     "scheduled": "Scheduled",
     "publishing": "Publishing",
@@ -180,6 +181,8 @@ class LibraryState(rx.State):
     # Uploads
     uploading: bool = False
     upload_progress: int = 0
+    # Bytes of the request sent so far: each file's bar is its share of it (files go in order).
+    upload_loaded: int = 0
     upload_rows: list[UploadRow] = []
     as_carousel: bool = False
     # Edit dialog
@@ -252,13 +255,14 @@ class LibraryState(rx.State):
     def upload_progressed(self, progress: dict):
         self.uploading = True
         self.upload_progress = int(round(float(progress.get("progress", 0)) * 100))
+        self.upload_loaded = int(progress.get("loaded", 0) or 0)
 
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
         user_id = await current_user_id(self)
         if user_id is None or not files:
             return
-        self.uploading, self.upload_progress = True, 100
+        self.uploading, self.upload_progress, self.upload_loaded = True, 100, 0
         self.notice = self.error_message = ""
         self.upload_rows = [UploadRow(name=(f.name or "file")[-120:]) for f in files]
         yield
@@ -282,6 +286,7 @@ class LibraryState(rx.State):
                 self.upload_rows = list(self.upload_rows)
                 yield
         self.uploading = False
+        yield rx.clear_selected_files(UPLOAD_ID)
         rejected = len(files) - stored
         self.notice = f"{stored} file(s) added." + (
             f" {rejected} refused: see why below." if rejected else ""

@@ -97,6 +97,29 @@ def test_upload_schedule_publish_reschedule_cancel(
     page.goto(f"{live_app}/library")
     expect(page.get_by_role("heading", name="Library", exact=True)).to_be_visible()
     page.locator("#library_upload input[type=file]").set_input_files([str(video), str(photo), str(liar)])
+    chosen = page.get_by_test_id("selected-file")
+    expect(chosen).to_have_count(3)
+    # A slow line (CDP throttling) so the per-file bars can be seen filling one after the other.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 60 * 1024},
+    )
+    page.get_by_role("button", name=re.compile(r"^Upload 3 file")).click()
+    page.wait_for_function(
+        "() => { const bars = [...document.querySelectorAll('[data-testid=selected-file] [role=progressbar]')];"
+        " const v = (b) => Number(b.getAttribute('aria-valuenow') ?? b.getAttribute('data-value') ?? 0);"
+        " return bars.length === 3 && v(bars[0]) > 0 && v(bars[2]) === 0; }",
+        timeout=10_000,
+    )
+    from tests.browser.conftest import SCREENSHOTS
+
+    page.screenshot(path=str(SCREENSHOTS / "library-uploading.png"))  # now, mid-upload (no idle wait)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     rows = page.get_by_test_id("upload-row")
     expect(rows).to_have_count(3)
     expect(rows.filter(has_text="city-walk.mp4")).to_contain_text("Checked and added", timeout=60_000)
@@ -234,6 +257,7 @@ def test_time_zone_comes_from_the_browser_and_times_are_stored_in_utc(
         page.locator("#library_upload input[type=file]").set_input_files(
             [str(make_image(tmp_path / "fuji.jpg"))]
         )
+        page.get_by_role("button", name=re.compile(r"^Upload 1 file")).click()
         expect(page.get_by_role("article", name="fuji")).to_be_visible(timeout=60_000)
         page.get_by_role("button", name="Publish fuji").click()
         page.get_by_role("menuitem", name="Schedule…").click()
