@@ -195,6 +195,7 @@ class LibraryState(rx.State):
     # Delete confirmation
     deleting_id: int = 0
     delete_error: str = ""
+    _signature: str = ""
 
     @rx.var
     def card_count(self) -> int:
@@ -206,15 +207,27 @@ class LibraryState(rx.State):
             f != "all" for f in (self.kind_filter, self.used_filter, self.platform_filter)
         )
 
-    async def _reload(self, user_id: int) -> None:
+    async def _reload(self, user_id: int, *, force: bool = True) -> None:
         f = lambda v: "" if v == "all" else v  # noqa: E731
         outcome = await run(
             _cards, user_id, self.search, f(self.kind_filter), f(self.used_filter), f(self.platform_filter)
         )
-        if outcome.ok:
-            self.cards = outcome.value
-        else:
+        if not outcome.ok:
             self.error_message = outcome.error
+            return
+        # Only a change is sent to the browser (the cards carry their previews).
+        signature = "|".join(
+            f"{c.id}:{c.title}:{[(p.status, p.url) for p in c.placements]}" for c in outcome.value
+        )
+        if force or signature != self._signature:
+            self.cards, self._signature = outcome.value, signature
+
+    @rx.event
+    async def poll(self, _tick: str = ""):
+        """Placements change while a worker publishes; the page follows without a reload."""
+        user_id = await current_user_id(self)
+        if user_id is not None and not self.uploading and not self.editing_id:
+            await self._reload(user_id, force=False)
 
     @rx.event
     async def load(self):

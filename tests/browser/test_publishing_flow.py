@@ -191,7 +191,7 @@ def test_upload_schedule_publish_reschedule_cancel(
     assert sorted(statuses.values()) == ["published"] * 3
     expect(page.locator("[data-status=published]")).to_have_count(3, timeout=15_000)
     screenshot(page, "calendar-month")
-    page.goto(f"{live_app}/library")
+    page.get_by_role("link", name="Library").click()
     expect(page.get_by_role("article", name="harbour").get_by_role("link")).to_have_count(1)  # to the post
     tall(page, screenshot, "library-published")
     page.goto(f"{live_app}/calendar")
