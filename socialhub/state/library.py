@@ -226,7 +226,7 @@ class LibraryState(rx.State):
     async def poll(self, _tick: str = ""):
         """Placements change while a worker publishes; the page follows without a reload."""
         user_id = await current_user_id(self)
-        if user_id is not None and not self.uploading and not self.editing_id:
+        if user_id is not None and not self.editing_id:
             await self._reload(user_id, force=False)
 
     @rx.event
@@ -266,7 +266,8 @@ class LibraryState(rx.State):
 
     @rx.event
     def upload_progressed(self, progress: dict):
-        self.uploading = True
+        # Progress only: the last progress event can arrive after the handler finished, so it
+        # must not set a flag that nothing would clear again.
         self.upload_progress = int(round(float(progress.get("progress", 0)) * 100))
         self.upload_loaded = int(progress.get("loaded", 0) or 0)
 

@@ -237,6 +237,13 @@ def test_upload_schedule_publish_reschedule_cancel(
     expect(page.locator("[data-status=scheduled]")).to_have_count(1)
     assert re.search(r"/calendar/?$", page.url)
 
+    # The Library follows too: the moved post goes out while the page is open.
+    page.get_by_role("link", name="Library", exact=True).click()
+    card = page.get_by_role("article", name="city-walk")
+    expect(card.get_by_text("Scheduled", exact=True)).to_have_count(1)
+    assert sorted(_settle_all(app_sandbox).values()).count("published") == 4
+    expect(card.get_by_text("Published", exact=True)).to_have_count(3, timeout=15_000)
+
 
 def test_time_zone_comes_from_the_browser_and_times_are_stored_in_utc(
     browser, live_app, app_engine_env, tmp_path
