@@ -19,6 +19,15 @@ from tests.pages.test_composer import _item
 from tests.publishing.conftest import connected_account
 
 
+def outcome_of(fn, *args, **kwargs):
+    """state/runner.run as a handler awaits it, on a loop of its own (another suite in the same
+    session, Playwright's sync API, may already run a loop on this thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(run(fn, *args, **kwargs))).result()
+
+
 def test_cards_say_what_each_file_is(publish_env, media_dir, tmp_path):
     db = publish_env
     ig = connected_account(db, "instagram")
@@ -31,7 +40,7 @@ def test_cards_say_what_each_file_is(publish_env, media_dir, tmp_path):
     # A rejected file through the runner: one sentence naming the file, nothing stored.
     bad = tmp_path / "x.jpg"
     bad.write_bytes(b"")
-    outcome = asyncio.run(run(_store, ig.user_id, None, bad, "x.jpg", 1024))
+    outcome = outcome_of(_store, ig.user_id, None, bad, "x.jpg", 1024)
     assert outcome.error == "x.jpg is empty (0 bytes)."
     assert len(_cards(ig.user_id, "", "", "", "")) == 1
 
@@ -68,16 +77,16 @@ def test_actions_refused_with_a_sentence(publish_env, media_dir):
     db.commit()
     tid = publishing.get_post(db, user_id=x.user_id, post_id=post.id).targets[0].id
     past = datetime.now(UTC) - timedelta(days=1)
-    outcome = asyncio.run(run(cv._act, x.user_id, "reschedule", tid, at=past))
+    outcome = outcome_of(cv._act, x.user_id, "reschedule", tid, at=past)
     assert outcome.error.endswith("UTC is in the past.")
     with session_scope() as s:
         s.exec(update(PostTarget).where(PostTarget.id == tid).values(status="publishing"))
-    outcome = asyncio.run(run(cv._act, x.user_id, "cancel", tid))
+    outcome = outcome_of(cv._act, x.user_id, "cancel", tid)
     assert outcome.error == "It is being published right now and cannot be cancelled."
     detail = cv._detail(x.user_id, tid)
     assert not detail.movable and not detail.can_cancel
     assert detail.why_fixed == "It is being published right now, so it cannot be moved, edited or cancelled."
-    outcome = asyncio.run(run(cv._local_to_utc, x.user_id, "2031-13-01", "10:00"))
+    outcome = outcome_of(cv._local_to_utc, x.user_id, "2031-13-01", "10:00")
     assert "is not a date and time" in outcome.error
 
 
@@ -99,9 +108,9 @@ def test_detail_actions_settle_unconfirmed_missed_and_failed(publish_env, media_
     force("unconfirmed")
     detail = cv._detail(x.user_id, tid)
     assert detail.unconfirmed and not detail.movable and detail.why_fixed.startswith("Its outcome is unknown")
-    bad = asyncio.run(run(cv._act, x.user_id, "resolve", tid, url="https://example.com/nope"))
+    bad = outcome_of(cv._act, x.user_id, "resolve", tid, url="https://example.com/nope")
     assert bad.error == "That is not an X (Twitter) link."
-    asyncio.run(run(cv._act, x.user_id, "resolve", tid, url="https://x.com/someone/status/1234567890"))
+    outcome_of(cv._act, x.user_id, "resolve", tid, url="https://x.com/someone/status/1234567890")
     done = cv._detail(x.user_id, tid)
     assert (done.status, done.url) == ("published", "https://x.com/someone/status/1234567890")
     assert done.events[-1].text == "Marked as published by you."
@@ -109,7 +118,7 @@ def test_detail_actions_settle_unconfirmed_missed_and_failed(publish_env, media_
     for status, action, flag in (("missed", "now", "can_publish_missed"), ("failed", "now", "can_retry")):
         force(status)
         assert getattr(cv._detail(x.user_id, tid), flag)
-        assert asyncio.run(run(cv._act, x.user_id, action, tid)).ok
+        assert outcome_of(cv._act, x.user_id, action, tid).ok
         assert cv._detail(x.user_id, tid).status == "scheduled"
 
 
@@ -127,7 +136,7 @@ def test_publish_again_after_an_unconfirmed_outcome(publish_env, media_dir):
     tid = publishing.get_post(db, user_id=x.user_id, post_id=post.id).targets[0].id
     with session_scope() as s:
         s.exec(update(PostTarget).where(PostTarget.id == tid).values(status="unconfirmed"))
-    outcome = asyncio.run(run(cv._act, x.user_id, "resolve", tid))  # the dialog's "publish again"
+    outcome = outcome_of(cv._act, x.user_id, "resolve", tid)  # the dialog's "publish again"
     assert outcome.error == ""
     assert cv._detail(x.user_id, tid).events[-1].text == "Publishing again, as you asked."
 
