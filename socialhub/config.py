@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # network): at most this many at once per worker, and per connected account.
     publish_concurrency: int = Field(16, validation_alias=_env("SOCIALHUB_PUBLISH_CONCURRENCY"))
     publish_per_account: int = Field(4, validation_alias=_env("SOCIALHUB_PUBLISH_PER_ACCOUNT"))
+    # Library uploads larger than this are refused before anything is stored.
+    media_max_upload_mb: int = Field(512, validation_alias=_env("SOCIALHUB_MEDIA_MAX_UPLOAD_MB"))
     http_timeout_seconds: float = Field(20.0, validation_alias=_env("SOCIALHUB_HTTP_TIMEOUT"))
 
     sandbox_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_SANDBOX_URL"))

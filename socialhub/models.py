@@ -153,6 +153,8 @@ class LibraryItem(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     title: str = Field(default="", max_length=200)
     caption: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Lower-case words without "#", for search and filters.
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -170,6 +172,11 @@ class MediaFile(SQLModel, table=True):
     duration_seconds: float | None = None
     width: int | None = None
     height: int | None = None
+    frame_rate: float | None = None
+    codec: str | None = Field(default=None, max_length=40)
+    # A small JPEG preview (a video's frame, an image scaled down), under the media root.
+    thumbnail_path: str | None = Field(default=None, sa_column=Column(Text))
+    position: int = 0  # order in a carousel
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -225,3 +225,70 @@ def resolve(session: Session, token: str, now: datetime | None = None) -> Grante
         return None
     path = absolute_path(media)
     return GrantedFile(path, media.mime_type) if path.exists() else None
+
+
+# --- library uploads (checked by services/media_probe.inspect first) --------------------------
+
+
+def _store_blob(src: Path, extension: str) -> tuple[str, Path]:
+    with src.open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    dest = media_root() / digest[:2] / f"{digest}.{extension}"
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = dest.with_suffix(".part")
+        shutil.copyfile(src, tmp)
+        tmp.chmod(0o600)
+        tmp.replace(dest)
+    return digest, dest
+
+
+def add_checked_file(
+    session: Session, *, item: LibraryItem, src: Path, info, original_name: str, position: int = 0
+) -> MediaFile:
+    """Store a file that `media_probe.inspect` accepted (named by its SHA-256, never by the
+    uploaded name), with a small JPEG preview, as one media file of `item`."""
+    from socialhub.services.media_probe import make_preview
+
+    digest, dest = _store_blob(src, info.sniffed.extension)
+    thumb = media_root() / "previews" / digest[:2] / f"{digest}.jpg"
+    has_preview = thumb.exists() or make_preview(dest, thumb, info)
+    media = MediaFile(
+        library_item_id=item.id,
+        path=str(dest.relative_to(media_root())),
+        original_name=original_name[:255],
+        mime_type=info.sniffed.mime_type,
+        kind=info.kind,
+        size_bytes=info.size_bytes,
+        width=info.width,
+        height=info.height,
+        duration_seconds=info.duration_seconds,
+        frame_rate=info.frame_rate,
+        codec=info.codec,
+        thumbnail_path=str(thumb.relative_to(media_root())) if has_preview else None,
+        position=position,
+    )
+    session.add(media)
+    session.flush()
+    return media
+
+
+def preview_data_uri(media: MediaFile) -> str:
+    """The preview as a data: URI the page can show without a media route ("" when none)."""
+    if not media.thumbnail_path:
+        return ""
+    path = media_root() / media.thumbnail_path
+    if not path.exists():
+        return ""
+    import base64
+
+    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def unreferenced_blobs(session: Session, paths: list[str]) -> list[Path]:
+    """Of these stored paths, the files no media row points at any more (safe to delete)."""
+    out = []
+    for rel in set(paths):
+        if rel and session.exec(select(MediaFile.id).where(MediaFile.path == rel)).first() is None:
+            out.append(media_root() / rel)
+    return out

@@ -36,8 +36,24 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from socialhub.security import DecryptionError, KeyUnavailable
     from socialhub.services.access import NotYours
     from socialhub.services.connections import ConnectError
+    from socialhub.services.library import ItemBusy, ItemNotFound, LibraryInvalid
+    from socialhub.services.media import MediaError
+    from socialhub.services.publishing import NotAllowed, NotFoundForUser, PostInvalid
 
-    return (NotYours, ConnectError, ProviderError, KeyUnavailable, DecryptionError)
+    return (
+        NotYours,
+        ConnectError,
+        ProviderError,
+        PostInvalid,
+        NotAllowed,
+        NotFoundForUser,
+        LibraryInvalid,
+        ItemBusy,
+        ItemNotFound,
+        MediaError,
+        KeyUnavailable,
+        DecryptionError,
+    )
 
 
 def message_for(exc: BaseException) -> str:
