@@ -115,6 +115,10 @@ class Provider:
     EXTRA_AUTHORIZE_PARAMS: ClassVar[dict[str, str]] = {}
     # How many post ids one metrics call may carry.
     MAX_IDS_PER_CALL: ClassVar[int] = 1
+    # Calls get_account makes (the account snapshot of a metric sync), and the largest page
+    # list_posts accepts (the "import recent posts" listing).
+    ACCOUNT_CALLS: ClassVar[int] = 1
+    LIST_PAGE_MAX: ClassVar[int] = 100
     LIMITS: ClassVar[ContentLimits] = ContentLimits(caption_max=2200)
     # Meta renews long-lived tokens by exchanging them; no refresh token is involved.
     RENEWS_WITHOUT_REFRESH_TOKEN: ClassVar[bool] = False
@@ -384,8 +388,13 @@ class Provider:
         raise NotImplementedError
 
     def fetch_metrics(self, creds: Credentials, post_ids: list[str]) -> dict[str, PostMetrics]:
-        """Metrics for many posts in as few calls as the platform allows (MAX_IDS_PER_CALL)."""
+        """Metrics for many posts in as few calls as the platform allows (MAX_IDS_PER_CALL).
+        A post the platform no longer has is absent from the answer."""
         raise NotImplementedError
+
+    def metric_calls(self, n_posts: int) -> int:
+        """The fewest calls the contract allows for the metrics of n posts (the sync's yardstick)."""
+        return -(-n_posts // self.MAX_IDS_PER_CALL)
 
     # --- the publish contract ---------------------------------------------------------------
     # publish() = resumable preparation steps (each saved with save_step before the next; a

@@ -450,4 +450,6 @@ class XProvider(Provider):
                 platform=self.platform,
                 raw=body,
             )
-        return self._remote(body["data"], creds)
+        post = self._remote(body["data"], creds)
+        post.account_id = body["data"].get("author_id")
+        return post

@@ -325,6 +325,7 @@ class YouTubeProvider(Provider):
             raise NotFound("YouTube has no video with that link (or it is private).", platform=self.platform)
         snippet = items[0].get("snippet", {})
         return RemotePost(
+            account_id=snippet.get("channelId"),
             post_id=ref.key,
             url=f"https://www.youtube.com/watch?v={ref.key}",
             caption=snippet.get("title", ""),
