@@ -34,6 +34,7 @@ from socialhub.providers.base import (
     Provider,
     ProviderError,
     RateLimited,
+    RefreshUnavailable,
     TransientError,
 )
 from socialhub.services import access, metric_budget
@@ -158,9 +159,9 @@ def _run(out: Outcome, connection_id: int, run_id: int, now: datetime) -> None:
     account_calls = provider.ACCOUNT_CALLS if need_account else 0
     extra = getattr(probe, "ANALYTICS_QUERIES", 0) if probe.metric_calls(1) > 1 else 0
     take = metric_budget.posts_within(budget, per_call, account_calls, extra)
-    chosen, out.deferred = ids[:take], max(0, len(ids) - take)
-    if budget < account_calls:
-        out.deferred = len(ids)
+    chosen = ids[:take]
+    out.deferred = len(ids)  # counted down as batches land: whatever is left waits
+    if budget < account_calls or (ids and not chosen):
         out.retry_at = now + RESUME_AFTER
         return
     counter = CallCounter()
@@ -173,13 +174,10 @@ def _run(out: Outcome, connection_id: int, run_id: int, now: datetime) -> None:
         for start in range(0, len(chosen), per_call):
             batch = chosen[start : start + per_call]
             post_ids = [pid for _, pid in batch]
-            try:
-                metrics = _attempt(out, connection_id, counter.wrap(lambda p, c, ids=post_ids: p.fetch_metrics(c, ids)))
-            except _Stop:
-                out.deferred += len(chosen) - start
-                raise
+            metrics = _attempt(out, connection_id, counter.wrap(lambda p, c, ids=post_ids: p.fetch_metrics(c, ids)))
             written, gone = _save_posts(run_id, batch, metrics, now)
             out.posts += written
+            out.deferred -= len(batch)
             out.minimum += probe.metric_calls(len(batch) - len(gone))
             if gone:
                 out.deleted += len(gone)
@@ -217,6 +215,8 @@ def _attempt(out: Outcome, connection_id: int, fn: Callable[[Provider, Any], T])
         except (AuthExpired, AuthRevoked) as exc:
             out.errors += 1
             out.messages.append(exc.message)
+            if isinstance(exc, RefreshUnavailable):
+                _log_error(connection_id, exc)  # the refresh marked the connection, but logs nothing
             raise _Stop from exc
         except ProviderError as exc:
             out.errors += 1
@@ -330,6 +330,22 @@ def _mark_deleted(connection_id: int, tracked_ids: list[int]) -> None:
                     kind="not_found",
                     message=f"{label} no longer has the post {row.url or row.platform_post_id}; "
                     "it was deleted there. Its history is kept.",
+                )
+            )
+
+
+def _log_error(connection_id: int, exc: ProviderError) -> None:
+    with session_scope() as s:
+        conn = s.get(Connection, connection_id)
+        if conn is not None:
+            s.add(
+                SyncError(
+                    user_id=conn.user_id,
+                    connection_id=connection_id,
+                    platform=conn.platform,
+                    job=JOB,
+                    kind=exc.kind,
+                    message=exc.message,
                 )
             )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
 from sqlmodel import select
 
 from socialhub.db import session_scope
@@ -60,11 +59,9 @@ def snapshots(run_id: int) -> list[MetricSnapshot]:
 def age_app_clock(hours: float) -> None:
     """Move the app's clock forward for the sync: every tracked post was synced `hours` earlier."""
     with session_scope() as s:
-        s.exec(
-            update(TrackedPost)
-            .where(TrackedPost.last_synced_at.is_not(None))
-            .values(last_synced_at=TrackedPost.last_synced_at - timedelta(hours=hours))
-        )
+        for post in s.exec(select(TrackedPost).where(TrackedPost.last_synced_at.is_not(None))).all():
+            post.last_synced_at -= timedelta(hours=hours)
+            s.add(post)
 
 
 def calls(sandbox, platform: str) -> int:
