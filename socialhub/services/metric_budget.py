@@ -45,10 +45,10 @@ class Tiers:
         )
 
     def interval(self, published_at: datetime | None, now: datetime) -> timedelta:
-        """How long a post of this age may go between syncs (zero: every run)."""
+        """How long a post of this age goes between syncs (young ones: once per run)."""
         age = now - published_at if published_at else self.warm  # unknown age: treat as warm
         if age < self.fresh:
-            return timedelta(0)
+            return self.run_every
         if age < self.warm:
             return self.warm_every
         return self.cold_every
@@ -62,10 +62,17 @@ class Tiers:
 
 
 def due_posts(
-    session: Session, connection_id: int, *, now: datetime, run_id: int | None, tiers: Tiers | None = None
+    session: Session,
+    connection_id: int,
+    *,
+    now: datetime,
+    run_id: int | None,
+    tiers: Tiers | None = None,
+    everything: bool = False,
 ) -> list[TrackedPost]:
     """Active tracked posts of a connection that are due, newest first, minus those this run
-    already has a snapshot of (a resumed or redelivered job)."""
+    already has a snapshot of (a resumed or redelivered job). `everything`: a creator's "Sync
+    now" ignores the tiers (the budget still applies)."""
     tiers = tiers or Tiers.from_settings()
     query = select(TrackedPost).where(
         TrackedPost.connection_id == connection_id, TrackedPost.status == "active"
@@ -77,7 +84,11 @@ def due_posts(
     query = query.where(
         or_(TrackedPost.last_synced_at.is_(None), TrackedPost.last_synced_at <= now)  # type: ignore[union-attr]
     )
-    posts = [p for p in session.exec(query).all() if tiers.is_due(p.published_at, p.last_synced_at, now)]
+    posts = [
+        p
+        for p in session.exec(query).all()
+        if everything or tiers.is_due(p.published_at, p.last_synced_at, now)
+    ]
     floor = datetime.min.replace(tzinfo=now.tzinfo)
     posts.sort(key=lambda p: (p.published_at or p.created_at or floor, p.id or 0), reverse=True)
     return posts

@@ -24,7 +24,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from socialhub.db import session_scope
-from socialhub.models import AccountSnapshot, Connection, ConnectionStatus, MetricSnapshot, SyncError, TrackedPost, utcnow
+from socialhub.models import AccountSnapshot, Connection, ConnectionStatus, MetricSnapshot, SyncError, SyncRun, TrackedPost, utcnow
 from socialhub.providers import provider_class
 from socialhub.providers.base import (
     AccountInfo,
@@ -49,6 +49,8 @@ LOCK_SECONDS = 900
 TRANSIENT_RETRIES = (0.5, 2.0)
 RESUME_AFTER = timedelta(minutes=2)
 SYNCABLE = (ConnectionStatus.active, ConnectionStatus.expiring, ConnectionStatus.error)
+# A creator's "Sync now" (page or command line) syncs every tracked post, not only the due ones.
+MANUAL_TRIGGERS = ("manual", "cli")
 
 
 @dataclass
@@ -148,7 +150,9 @@ def _run(out: Outcome, connection_id: int, run_id: int, now: datetime) -> None:
             out.messages.append(conn.last_error or "Reconnect this account to sync its numbers.")
             return
         platform, account_id = conn.platform, conn.account_id
-        posts = metric_budget.due_posts(s, connection_id, now=now, run_id=run_id)
+        run = s.get(SyncRun, run_id)
+        manual = run is not None and run.trigger in MANUAL_TRIGGERS
+        posts = metric_budget.due_posts(s, connection_id, now=now, run_id=run_id, everything=manual)
         need_account = not _has_account_snapshot(s, run_id, connection_id)
         budget = metric_budget.calls_allowed(s, platform, account_id)
         ids = [(p.id, p.platform_post_id) for p in posts]
