@@ -337,10 +337,10 @@ def control_routes(sandbox: Sandbox, modules: list[PlatformModule], admin_token:
             raise BadControl("count is required")
         days = int(number(body, "days", lo=1, hi=3650, integer=True, default=90) or 90)
         try:
-            ids = sandbox.seed_posts(platform, account, count=count, days=days)
+            posts = sandbox.seed_posts(platform, account, count=count, days=days)
         except ValueError as exc:
             raise BadControl(str(exc)) from exc
-        return {"created": len(ids), "ids": ids}
+        return {"created": len(posts), "posts": [{"id": i, "created_at": at} for i, at in posts]}
 
     async def reset(request: Request, body: Body) -> Any:
         only(body)

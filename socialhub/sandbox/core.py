@@ -554,7 +554,9 @@ class Sandbox:
         self.store.put_many("posts", ((f"{platform}:{d['id']}", d) for d in docs))
         return docs
 
-    def seed_posts(self, platform: str, account_id: str, *, count: int, days: int = 90) -> list[str]:
+    def seed_posts(
+        self, platform: str, account_id: str, *, count: int, days: int = 90
+    ) -> list[tuple[str, str]]:
         """`count` more past posts for an existing account, shaped like its newest one (ids in
         the platform's own formats), spread over `days` days. The ids follow from the sandbox
         seed and its state, so a benchmark's setup is repeatable."""
@@ -562,7 +564,6 @@ class Sandbox:
         if template is None:
             raise ValueError(f"{platform} account {account_id} has no post to take the shape of")
         keep = {k: v for k, v in template.items() if k not in _GROWTH_FIELDS}
-        made: list[str] = []
 
         def make(i: int, rng: random.Random) -> tuple[str, dict[str, Any]]:
             post_id, fields = _bulk_id(platform, account_id, rng), dict(keep)
@@ -574,13 +575,17 @@ class Sandbox:
                 fields["permalink_url"] = f"{page}/posts/{fields['pfbid']}"
             elif platform == "linkedin":
                 fields["activity"] = str(rng.randrange(7 * 10**18, 8 * 10**18))
-            fields.pop("id", None)
-            made.append(post_id)
             return post_id, fields
 
-        rng_tag = f"bulk:{self.store.count('posts')}"
-        self.seed_history(platform, account_id, count=count, days=days, make=lambda i, r: make(i, self.rand(rng_tag, platform, account_id, i)))
-        return made
+        tag = f"bulk:{self.store.count('posts')}"
+        docs = self.seed_history(
+            platform,
+            account_id,
+            count=count,
+            days=days,
+            make=lambda i, _: make(i, self.rand(tag, platform, account_id, i)),
+        )
+        return [(d["id"], d["created_at"]) for d in docs]
 
     # --- counters ------------------------------------------------------------------------
     def incr(self, name: str, by: int = 1) -> int:

@@ -157,8 +157,7 @@ def _run(out: Outcome, connection_id: int, run_id: int, now: datetime) -> None:
         budget = metric_budget.calls_allowed(s, platform, account_id)
         ids = [(p.id, p.platform_post_id) for p in posts]
     provider = provider_class(platform)
-    probe = access.provider_for(platform)  # for per-instance settings (LinkedIn analytics scope)
-    probe.close()
+    probe = _probe(platform)
     per_call = provider.MAX_IDS_PER_CALL
     account_calls = provider.ACCOUNT_CALLS if need_account else 0
     extra = getattr(probe, "ANALYTICS_QUERIES", 0) if probe.metric_calls(1) > 1 else 0
@@ -192,6 +191,22 @@ def _run(out: Outcome, connection_id: int, run_id: int, now: datetime) -> None:
         out.calls = counter.n
     if out.posts or out.accounts:
         _touch_connection(connection_id, now)
+
+
+_probes: dict[tuple[str, int], Provider] = {}
+
+
+def _probe(platform: str) -> Provider:
+    """A provider instance for its settings-dependent attributes (LinkedIn's analytics scope),
+    made once per platform and settings object; it never sends."""
+    from socialhub.config import get_settings
+
+    key = (platform, id(get_settings()))
+    if key not in _probes:
+        probe = access.provider_for(platform)
+        probe.close()
+        _probes[key] = probe
+    return _probes[key]
 
 
 class _Stop(Exception):
@@ -243,8 +258,8 @@ def insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> 
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model.__table__).values(rows).on_conflict_do_nothing()  # type: ignore[attr-defined]
-    return session.execute(stmt).rowcount or 0  # type: ignore[call-overload]
+    stmt = insert(model.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    return max(0, session.execute(stmt, rows).rowcount or 0)  # type: ignore[call-overload]
 
 
 def _has_account_snapshot(session: Session, run_id: int, connection_id: int) -> bool:
