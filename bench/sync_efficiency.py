@@ -105,7 +105,9 @@ def main() -> None:
         wall = time.monotonic() - t0
         spent = sum(control.get("/counters").json().get(f"calls:{p}", 0) for p in PLATFORMS) - before
         minimum = minimum_calls(conns)
-        peak = max(tree_peaks([w.pid for w in workers]), tree_peaks([p.pid for p in st.procs]), peak_mb(os.getpid()))
+        peak = max(
+            tree_peaks([w.pid for w in workers]), tree_peaks([p.pid for p in st.procs]), peak_mb(os.getpid())
+        )
         print(f"run: {view.summary} (status {view.status}; the run counted {view.calls} calls)")
         tiered, full = calls_per_day(conns)
         print(

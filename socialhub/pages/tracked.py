@@ -100,11 +100,15 @@ def _row(card: TrackedCard) -> rx.Component:
         rx.table.cell(rx.text(card.last_sync_text, size="2", color_scheme="gray")),
         rx.table.cell(
             rx.menu.root(
-                rx.menu.trigger(rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", aria_label="More")),
+                rx.menu.trigger(
+                    rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", aria_label="More")
+                ),
                 rx.menu.content(
                     rx.menu.item("Untrack (keep history)", on_click=TrackedState.untrack(card.id, False)),
                     rx.menu.item(
-                        "Untrack and delete history", color="red", on_click=TrackedState.untrack(card.id, True)
+                        "Untrack and delete history",
+                        color="red",
+                        on_click=TrackedState.untrack(card.id, True),
                     ),
                 ),
             )

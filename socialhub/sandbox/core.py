@@ -704,8 +704,20 @@ class Sandbox:
 
 
 _GROWTH_FIELDS = frozenset(
-    {"platform", "id", "account_id", "created_at", "potential_views", "tau_hours", "like_rate",
-     "comment_rate", "share_rate", "save_rate", "reach_rate", "deleted"}
+    {
+        "platform",
+        "id",
+        "account_id",
+        "created_at",
+        "potential_views",
+        "tau_hours",
+        "like_rate",
+        "comment_rate",
+        "share_rate",
+        "save_rate",
+        "reach_rate",
+        "deleted",
+    }
 )
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _B64 = _ALNUM + "-_"

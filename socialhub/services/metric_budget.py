@@ -94,12 +94,16 @@ def due_posts(
     return posts
 
 
-def headroom(session: Session, platform: str, account_keys: list[str], *, now: datetime | None = None) -> int | None:
+def headroom(
+    session: Session, platform: str, account_keys: list[str], *, now: datetime | None = None
+) -> int | None:
     """Calls left before a read bucket of this account (or the whole app) runs out, from the
     platform's own readings in quota_usage. None: no reading limits us."""
     now = now or utcnow()
     rows = session.exec(
-        select(QuotaUsage).where(QuotaUsage.platform == platform, QuotaUsage.account_key.in_([*account_keys, ""]))  # type: ignore[attr-defined]
+        select(QuotaUsage).where(
+            QuotaUsage.platform == platform, QuotaUsage.account_key.in_([*account_keys, ""])
+        )  # type: ignore[attr-defined]
     ).all()
     left: int | None = None
     for row in rows:
@@ -119,7 +123,9 @@ def headroom(session: Session, platform: str, account_keys: list[str], *, now: d
     return None if left is None else max(0, left)
 
 
-def calls_allowed(session: Session, platform: str, account_id: str, *, settings: Settings | None = None) -> int:
+def calls_allowed(
+    session: Session, platform: str, account_id: str, *, settings: Settings | None = None
+) -> int:
     """The calls this connection's sync may spend now: the per-run cap, the platform's
     remaining quota, and nothing at all while the rate gate is closed."""
     st = settings or get_settings()

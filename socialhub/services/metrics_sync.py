@@ -24,7 +24,16 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from socialhub.db import session_scope
-from socialhub.models import AccountSnapshot, Connection, ConnectionStatus, MetricSnapshot, SyncError, SyncRun, TrackedPost, utcnow
+from socialhub.models import (
+    AccountSnapshot,
+    Connection,
+    ConnectionStatus,
+    MetricSnapshot,
+    SyncError,
+    SyncRun,
+    TrackedPost,
+    utcnow,
+)
 from socialhub.providers import provider_class
 from socialhub.providers.base import (
     AccountInfo,
@@ -177,7 +186,9 @@ def _run(out: Outcome, connection_id: int, run_id: int, now: datetime) -> None:
         for start in range(0, len(chosen), per_call):
             batch = chosen[start : start + per_call]
             post_ids = [pid for _, pid in batch]
-            metrics = _attempt(out, connection_id, counter.wrap(lambda p, c, ids=post_ids: p.fetch_metrics(c, ids)))
+            metrics = _attempt(
+                out, connection_id, counter.wrap(lambda p, c, ids=post_ids: p.fetch_metrics(c, ids))
+            )
             written, gone = _save_posts(run_id, batch, metrics, now)
             out.posts += written
             out.deferred -= len(batch)
@@ -276,7 +287,9 @@ def _has_account_snapshot(session: Session, run_id: int, connection_id: int) -> 
 
 
 def _save_account(run_id: int, connection_id: int, info: AccountInfo, now: datetime) -> None:
-    extra = {k: v for k, v in (info.extra or {}).items() if isinstance(v, str | int | float | bool) or v is None}
+    extra = {
+        k: v for k, v in (info.extra or {}).items() if isinstance(v, str | int | float | bool) or v is None
+    }
     with session_scope() as s:
         insert_ignore(
             s,

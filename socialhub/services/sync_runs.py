@@ -49,7 +49,12 @@ def summary(run: SyncRun) -> str:
     def n(count: int, word: str) -> str:
         return f"{count} {word}{'' if count == 1 else 's'}"
 
-    parts = [n(run.posts, "post"), n(run.accounts, "account"), n(run.calls, "API call"), n(run.errors, "error")]
+    parts = [
+        n(run.posts, "post"),
+        n(run.accounts, "account"),
+        n(run.calls, "API call"),
+        n(run.errors, "error"),
+    ]
     if run.deferred:
         parts.append(f"{run.deferred} waiting for the next window")
     return ", ".join(parts)
@@ -73,7 +78,9 @@ def view(session: Session, run_id: int) -> RunView | None:
     )
 
 
-def connections_to_sync(session: Session, *, user_id: int | None = None, connection_id: int | None = None) -> list[int]:
+def connections_to_sync(
+    session: Session, *, user_id: int | None = None, connection_id: int | None = None
+) -> list[int]:
     query = select(Connection.id).where(Connection.status.in_(SYNCABLE))  # type: ignore[attr-defined]
     if user_id is not None:
         query = query.where(Connection.user_id == user_id)

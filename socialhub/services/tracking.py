@@ -50,13 +50,19 @@ def check_url(url: str) -> str:
         raise TrackError(f"That link is longer than {MAX_URL_LENGTH} characters; paste the post's own link.")
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} or ch.isspace() for ch in text):
         raise TrackError("That link contains spaces or invisible characters; paste the post's link alone.")
-    scheme = text.split(":", 1)[0].lower() if "://" in text or text.lower().startswith(("javascript:", "data:")) else ""
+    scheme = (
+        text.split(":", 1)[0].lower()
+        if "://" in text or text.lower().startswith(("javascript:", "data:"))
+        else ""
+    )
     if scheme and scheme not in {"http", "https"}:
         raise TrackError("Only web links (https://...) to a post can be tracked.")
     parts = urlsplit(text if "://" in text else f"https://{text}")
     host = parts.hostname or ""
     if not host:
-        raise TrackError("That is not a link to a post (expected something like https://x.com/user/status/123).")
+        raise TrackError(
+            "That is not a link to a post (expected something like https://x.com/user/status/123)."
+        )
     if not host.isascii():
         raise TrackError(
             "That link's address uses characters that only look like a platform's name; "

@@ -60,7 +60,9 @@ def _cards(user_id: int) -> tuple[list[TrackedCard], list[AccountRow]]:
     now = utcnow()
     with session_scope() as s:
         rows = tracking.list_tracked(s, user_id=user_id)
-        conns = s.exec(select(Connection).where(Connection.user_id == user_id).order_by(Connection.platform)).all()
+        conns = s.exec(
+            select(Connection).where(Connection.user_id == user_id).order_by(Connection.platform)
+        ).all()
         accounts = [
             AccountRow(
                 id=c.id,
@@ -200,7 +202,11 @@ class TrackedState(rx.State):
         cards = await run(_cards, user_id)
         async with self:
             if outcome.ok:
-                self.notice = "Untracked; its history was deleted." if delete_history else "Untracked; its history is kept."
+                self.notice = (
+                    "Untracked; its history was deleted."
+                    if delete_history
+                    else "Untracked; its history is kept."
+                )
             else:
                 self.error_message = outcome.error
             if cards.ok:

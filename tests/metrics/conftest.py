@@ -30,7 +30,9 @@ def user(db, email: str = "creator@example.com") -> User:
     return db.exec(select(User).where(User.email == email)).first() or make_user(db, email)
 
 
-def connection(db, platform: str, email: str = "creator@example.com", account_id: str | None = None) -> Connection:
+def connection(
+    db, platform: str, email: str = "creator@example.com", account_id: str | None = None
+) -> Connection:
     owner = user(db, email)
     views, _ = connect(owner.id, platform, account_id=account_id)
     db.expire_all()

@@ -67,7 +67,9 @@ def test_a_429_stops_one_account_the_others_finish_and_a_resume_completes_the_ru
     assert kinds == ["rate_limited"]
     assert rate_gate.blocked("tiktok", tiktok.account_id) is not None, "the gate is closed: no call is spent"
     with session_scope() as s:
-        assert s.get(Connection, tiktok.id).status == ConnectionStatus.active, "a rate limit is no auth problem"
+        assert s.get(Connection, tiktok.id).status == ConnectionStatus.active, (
+            "a rate limit is no auth problem"
+        )
 
     # The window opens again: the resume job finishes the same run, nothing lost or doubled.
     open_window("tiktok")

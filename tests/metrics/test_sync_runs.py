@@ -30,7 +30,21 @@ def test_a_job_delivered_twice_writes_one_snapshot_per_post(metrics_env, sandbox
     # Inserting the same (run, post) again is refused by the database itself.
     with session_scope() as s:
         row = s.exec(select(MetricSnapshot)).first()
-        assert metrics_sync.insert_ignore(s, MetricSnapshot, [{"tracked_post_id": row.tracked_post_id, "sync_run_id": run_id, "taken_at": utcnow(), "extra": {}}]) == 0
+        assert (
+            metrics_sync.insert_ignore(
+                s,
+                MetricSnapshot,
+                [
+                    {
+                        "tracked_post_id": row.tracked_post_id,
+                        "sync_run_id": run_id,
+                        "taken_at": utcnow(),
+                        "extra": {},
+                    }
+                ],
+            )
+            == 0
+        )
 
 
 def test_two_syncs_of_one_connection_never_run_at_once(metrics_env, sandbox):
@@ -96,7 +110,9 @@ def test_the_scheduled_job_after_six_hours_snapshots_every_due_post(metrics_env,
         assert sync_runs.view(s, third).status == "finished"
 
 
-def test_a_short_budget_syncs_the_newest_posts_first_and_the_rest_next_time(metrics_env, sandbox, monkeypatch):
+def test_a_short_budget_syncs_the_newest_posts_first_and_the_rest_next_time(
+    metrics_env, sandbox, monkeypatch
+):
     from socialhub.config import reset_settings_cache
 
     conn = imported(metrics_env, "tiktok")
@@ -117,23 +133,52 @@ def test_a_short_budget_syncs_the_newest_posts_first_and_the_rest_next_time(metr
 
 def test_the_platforms_quota_readings_bound_the_budget(metrics_env):
     with session_scope() as s:
-        s.add(QuotaUsage(platform="x", account_key="42", bucket="GET /2/tweets", used=897, limit=900,
-                         resets_at=utcnow() + timedelta(minutes=10)))
-        s.add(QuotaUsage(platform="x", account_key="42", bucket="POST /2/tweets", used=100, limit=100,
-                         resets_at=utcnow() + timedelta(minutes=10)))
+        s.add(
+            QuotaUsage(
+                platform="x",
+                account_key="42",
+                bucket="GET /2/tweets",
+                used=897,
+                limit=900,
+                resets_at=utcnow() + timedelta(minutes=10),
+            )
+        )
+        s.add(
+            QuotaUsage(
+                platform="x",
+                account_key="42",
+                bucket="POST /2/tweets",
+                used=100,
+                limit=100,
+                resets_at=utcnow() + timedelta(minutes=10),
+            )
+        )
         s.add(QuotaUsage(platform="instagram", account_key="7", bucket="buc:instagram", percent=95.0))
-        s.add(QuotaUsage(platform="youtube", account_key="", bucket="default", used=5, limit=10_000,
-                         resets_at=utcnow() - timedelta(minutes=1)))
+        s.add(
+            QuotaUsage(
+                platform="youtube",
+                account_key="",
+                bucket="default",
+                used=5,
+                limit=10_000,
+                resets_at=utcnow() - timedelta(minutes=1),
+            )
+        )
     with session_scope() as s:
         assert metric_budget.headroom(s, "x", ["42"]) == 3, "reads left; the publishing bucket does not count"
         assert metric_budget.headroom(s, "instagram", ["7"]) == 0, "a nearly spent bucket is left alone"
-        assert metric_budget.headroom(s, "youtube", ["UC1"]) is None, "a reading of a past window says nothing"
+        assert metric_budget.headroom(s, "youtube", ["UC1"]) is None, (
+            "a reading of a past window says nothing"
+        )
 
 
 def test_freshness_tiers_spend_fewer_calls_per_day_than_a_full_sync():
     tiers = metric_budget.Tiers(
-        fresh=timedelta(days=7), warm=timedelta(days=30), warm_every=timedelta(hours=24),
-        cold_every=timedelta(hours=72), run_every=timedelta(hours=6),
+        fresh=timedelta(days=7),
+        warm=timedelta(days=30),
+        warm_every=timedelta(hours=24),
+        cold_every=timedelta(hours=72),
+        run_every=timedelta(hours=6),
     )
     now = utcnow()
     ages = [timedelta(days=d) for d in range(0, 90)]

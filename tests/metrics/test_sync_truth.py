@@ -79,7 +79,10 @@ def test_snapshots_match_the_sandbox_at_sync_time(metrics_env, sandbox, platform
 
                 followers = three_significant(followers)
             # Followers grow continuously; the sync read them a moment ago.
-            assert acct.followers is not None and abs(acct.followers - followers) <= 2, (acct.followers, followers)
+            assert acct.followers is not None and abs(acct.followers - followers) <= 2, (
+                acct.followers,
+                followers,
+            )
         post_rows = s.exec(select(TrackedPost).where(TrackedPost.connection_id == conn.id)).all()
         assert all(p.last_synced_at is not None for p in post_rows)
 

@@ -75,8 +75,15 @@ def url_forms(sandbox, platform: str, conn) -> list[str]:
         sandbox.sandbox.store.put(
             "meta_objects",
             video_id,
-            {"id": video_id, "type": "video", "page_id": page, "post_id": doc["id"],
-             "created_at": doc["created_at"], "description": "", "title": ""},
+            {
+                "id": video_id,
+                "type": "video",
+                "page_id": page,
+                "post_id": doc["id"],
+                "created_at": doc["created_at"],
+                "description": "",
+                "title": "",
+            },
         )
         user = username(sandbox, platform, acct)
         return [
@@ -103,7 +110,9 @@ def test_every_url_form_tracks_the_same_post_once(metrics_env, sandbox, platform
     # And it syncs like any other tracked post.
     run_id = sync_runs.sync_now(trigger="manual", inline=True)
     with session_scope() as s:
-        assert s.exec(select(MetricSnapshot).where(MetricSnapshot.sync_run_id == run_id)).one().views is not None
+        assert (
+            s.exec(select(MetricSnapshot).where(MetricSnapshot.sync_run_id == run_id)).one().views is not None
+        )
 
 
 def test_a_post_of_another_users_account_names_the_account_to_connect(metrics_env, sandbox):
@@ -186,7 +195,9 @@ def test_import_pages_through_90_days_without_duplicates_and_untrack_keeps_histo
         assert all(r.views is not None and r.last_synced_at is not None for r in rows)
     run_id = sync_runs.sync_now(trigger="manual", inline=True)
     with session_scope() as s:
-        synced = s.exec(select(MetricSnapshot.tracked_post_id).where(MetricSnapshot.sync_run_id == run_id)).all()
+        synced = s.exec(
+            select(MetricSnapshot.tracked_post_id).where(MetricSnapshot.sync_run_id == run_id)
+        ).all()
         assert posts[0].id not in synced, "an untracked post is not synced"
     with session_scope() as s, pytest.raises(TrackError, match="not found"):
         tracking.untrack(s, user_id=conn.user_id + 999, tracked_id=posts[2].id)
