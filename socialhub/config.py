@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     metrics_calls_per_connection: int = Field(
         500, ge=1, validation_alias=_env("SOCIALHUB_METRICS_CALLS_PER_CONNECTION")
     )
-    metrics_concurrency: int = Field(8, ge=1, validation_alias=_env("SOCIALHUB_METRICS_CONCURRENCY"))
+    metrics_concurrency: int = Field(16, ge=1, validation_alias=_env("SOCIALHUB_METRICS_CONCURRENCY"))
     metrics_per_platform: int = Field(16, ge=1, validation_alias=_env("SOCIALHUB_METRICS_PER_PLATFORM"))
 
     sandbox_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_SANDBOX_URL"))

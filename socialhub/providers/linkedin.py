@@ -289,6 +289,7 @@ class LinkedInProvider(Provider):
                     post_id=post_id,
                     likes=social.get("likesSummary", {}).get("totalLikes"),
                     comments=social.get("commentsSummary", {}).get("aggregatedTotalComments"),
+                    extra={k: v for k, v in social.items() if k != "target"},  # LinkedIn's names
                 )
         analytics = self.ANALYTICS_SCOPE in self.scopes
         for post_id, metrics in out.items():

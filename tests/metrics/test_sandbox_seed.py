@@ -42,3 +42,26 @@ def test_seed_posts_refuses_bad_input(sandbox):
     ]
     for body, status in bad:
         assert sandbox.control.post("/seed_posts", json=body).status_code == status, body
+
+
+def test_the_store_index_answers_like_a_full_scan(tmp_path):
+    from socialhub.sandbox.store import Store
+
+    store = Store(tmp_path / "s.db")
+    for i in range(30):
+        store.put("posts", f"x:{i}", {"platform": "x", "account_id": str(i % 3), "id": str(i), "tags": [i]})
+    store.update("posts", "x:4", account_id="2")  # moves from account 1 to account 2
+    store.delete("posts", "x:5")
+
+    def scan(account: str) -> set[str]:
+        return {d["id"] for d in store.all("posts") if d["platform"] == "x" and d["account_id"] == account}
+
+    for account in ("0", "1", "2"):
+        assert {d["id"] for d in store.find("posts", platform="x", account_id=account)} == scan(account)
+    found = store.find("posts", platform="x", account_id="0")[0]
+    found["tags"].append("changed")  # a copy: the store is not changed through it
+    assert store.get("posts", f"x:{found['id']}")["tags"] == [int(found["id"])]
+    store.close()
+    reopened = Store(tmp_path / "s.db")  # the index is rebuilt from disk
+    assert {d["id"] for d in reopened.find("posts", platform="x", account_id="2")} == scan("2")
+    reopened.close()

@@ -50,6 +50,7 @@ def test_snapshots_match_the_sandbox_at_sync_time(metrics_env, sandbox, platform
     assert {s.tracked_post_id for s in snaps} == set(posts)
     for snap in snaps:
         post = posts[snap.tracked_post_id]
+        assert snap.extra, "whatever else the platform gives is kept under its own names"
         low = truth_at(sandbox, platform, post.platform_post_id, t0)
         high = truth_at(sandbox, platform, post.platform_post_id, t1)
         for name in REPORTED[platform]:

@@ -316,6 +316,7 @@ class TikTokProvider(Provider):
                     likes=v.get("like_count"),
                     comments=v.get("comment_count"),
                     shares=v.get("share_count"),
+                    extra={k: val for k, val in v.items() if k != "id"},  # TikTok's own names
                 )
         return out
 

@@ -303,6 +303,7 @@ class YouTubeProvider(Provider):
                     views=_int(s.get("viewCount")),
                     likes=_int(s.get("likeCount")),
                     comments=_int(s.get("commentCount")),
+                    extra={"statistics": s},  # as YouTube gave them (strings), favoriteCount too
                 )
         return out
 
