@@ -194,3 +194,16 @@ def test_freshness_tiers_spend_fewer_calls_per_day_than_a_full_sync():
     assert syncs < full / 3
     young = [i for i, a in enumerate(ages) if a < timedelta(days=1)]
     assert all(last[i] == now + timedelta(hours=6 * 23) for i in young), "young posts every run"
+
+
+def test_sync_now_takes_every_post_while_the_schedule_takes_the_due_ones(metrics_env, sandbox):
+    conn = imported(metrics_env, "x")
+    sync_runs.sync_now(trigger="schedule", inline=True)
+    again = sync_runs.sync_now(trigger="schedule", inline=True)
+    assert snapshots(again) == [], "nothing is due a moment after a run"
+    manual = sync_runs.sync_now(trigger="manual", inline=True)
+    assert len(snapshots(manual)) == len(tracked(conn.id))
+    with session_scope() as s:
+        assert sync_runs.view(s, manual).summary.startswith(
+            f"{len(tracked(conn.id))} posts, 1 account, 2 API calls"
+        )
