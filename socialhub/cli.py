@@ -9,6 +9,7 @@ import os
 import typer
 
 from socialhub.cli_posts import posts_app
+from socialhub.cli_track import track_app
 from socialhub.config import get_settings
 from socialhub.migrations import migrate_database  # also re-exported for older imports
 
@@ -18,6 +19,7 @@ app = typer.Typer(
 admin_app = typer.Typer(help="Administrator accounts.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(posts_app, name="post")
+app.add_typer(track_app)  # track, tracked, untrack, import-posts, sync at the top level
 
 
 def _logging() -> None:

@@ -84,6 +84,21 @@ class Settings(BaseSettings):
     # Library uploads larger than this are refused before anything is stored.
     media_max_upload_mb: int = Field(512, validation_alias=_env("SOCIALHUB_MEDIA_MAX_UPLOAD_MB"))
     http_timeout_seconds: float = Field(20.0, validation_alias=_env("SOCIALHUB_HTTP_TIMEOUT"))
+    # Metric sync (README "Metrics"): how often the scheduled sync runs, and the freshness
+    # tiers. Posts younger than `metrics_fresh_days` are synced every run; those younger than
+    # `metrics_warm_days` every `metrics_warm_hours`; older ones every `metrics_cold_hours`.
+    metrics_sync_hours: int = Field(6, ge=1, le=24, validation_alias=_env("SOCIALHUB_METRICS_SYNC_HOURS"))
+    metrics_fresh_days: int = Field(7, ge=0, validation_alias=_env("SOCIALHUB_METRICS_FRESH_DAYS"))
+    metrics_warm_days: int = Field(30, ge=0, validation_alias=_env("SOCIALHUB_METRICS_WARM_DAYS"))
+    metrics_warm_hours: int = Field(24, ge=1, validation_alias=_env("SOCIALHUB_METRICS_WARM_HOURS"))
+    metrics_cold_hours: int = Field(72, ge=1, validation_alias=_env("SOCIALHUB_METRICS_COLD_HOURS"))
+    # Calls one connection's sync may spend per run (beyond it, the newest posts go first and
+    # the rest waits for the next window), and how many run at once per worker / per platform.
+    metrics_calls_per_connection: int = Field(
+        500, ge=1, validation_alias=_env("SOCIALHUB_METRICS_CALLS_PER_CONNECTION")
+    )
+    metrics_concurrency: int = Field(16, ge=1, validation_alias=_env("SOCIALHUB_METRICS_CONCURRENCY"))
+    metrics_per_platform: int = Field(16, ge=1, validation_alias=_env("SOCIALHUB_METRICS_PER_PLATFORM"))
 
     sandbox_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_SANDBOX_URL"))
     sandbox_port: int = Field(8900, validation_alias=_env("SOCIALHUB_SANDBOX_PORT"))

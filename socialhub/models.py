@@ -279,15 +279,47 @@ class TrackedPost(SQLModel, table=True):
     published_at: datetime | None = None
     last_synced_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # active | deleted (gone on the platform; history kept) | untracked (history kept).
+    status: str = Field(default="active", max_length=20, sa_column_kwargs={"server_default": "active"})
+    removed_at: datetime | None = None
+
+
+class SyncRun(SQLModel, table=True):
+    """One metric sync: of everything (scope "all") or of one connection. Its counters are
+    bumped by each connection's job with one UPDATE, so the progress survives any worker."""
+
+    __tablename__ = "sync_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(default="all", max_length=20)  # all | connection
+    trigger: str = Field(default="schedule", max_length=20)  # schedule | manual | cli
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="CASCADE")
+    connection_id: int | None = Field(default=None, foreign_key="connections.id", ondelete="CASCADE")
+    status: str = Field(default="running", max_length=20)  # running | finished
+    started_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None
+    connections_total: int = 0
+    connections_done: int = 0
+    posts: int = 0
+    accounts: int = 0
+    calls: int = 0
+    errors: int = 0
+    deferred: int = 0  # due posts left for the next window (budget or failure)
 
 
 class MetricSnapshot(SQLModel, table=True):
+    """Append-only. At most one per sync run and post, so a job delivered twice adds nothing."""
+
     __tablename__ = "metric_snapshots"
-    __table_args__ = (Index("ix_metric_snapshots_post_taken", "tracked_post_id", "taken_at"),)
+    __table_args__ = (
+        Index("ix_metric_snapshots_post_taken", "tracked_post_id", "taken_at"),
+        UniqueConstraint("sync_run_id", "tracked_post_id", name="uq_metric_snapshot_run_post"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tracked_post_id: int = Field(foreign_key="tracked_posts.id", ondelete="CASCADE")
     taken_at: datetime = Field(default_factory=utcnow)
+    sync_run_id: int | None = Field(default=None, foreign_key="sync_runs.id", ondelete="SET NULL")
     views: int | None = None
     likes: int | None = None
     comments: int | None = None
@@ -298,12 +330,18 @@ class MetricSnapshot(SQLModel, table=True):
 
 
 class AccountSnapshot(SQLModel, table=True):
+    """Append-only; one per sync run and connection."""
+
     __tablename__ = "account_snapshots"
-    __table_args__ = (Index("ix_account_snapshots_conn_taken", "connection_id", "taken_at"),)
+    __table_args__ = (
+        Index("ix_account_snapshots_conn_taken", "connection_id", "taken_at"),
+        UniqueConstraint("sync_run_id", "connection_id", name="uq_account_snapshot_run_conn"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     connection_id: int = Field(foreign_key="connections.id", ondelete="CASCADE")
     taken_at: datetime = Field(default_factory=utcnow)
+    sync_run_id: int | None = Field(default=None, foreign_key="sync_runs.id", ondelete="SET NULL")
     followers: int | None = None
     following: int | None = None
     posts_count: int | None = None

@@ -41,3 +41,30 @@ def dispatch_publishing() -> dict[str, int]:
     from socialhub.services import dispatch
 
     return dispatch.dispatch_due()
+
+
+@audited("sync_metrics")
+def sync_metrics() -> dict[str, int]:
+    """Every few hours (settings.metrics_sync_hours): a run over every connection, fanned out
+    on the sync queue."""
+    from socialhub.services import sync_runs
+
+    return {"run_id": sync_runs.sync_now(trigger="schedule")}
+
+
+@audited("sync_connections")
+def sync_connections(run_id: int, connection_ids: list[int]) -> dict[str, int]:
+    """One chunk of a run: these connections, several at once, each isolated."""
+    from socialhub.services import sync_runs
+
+    outcomes = sync_runs.run_connections(run_id, connection_ids)
+    return {"connections": len(outcomes), "posts": sum(o.posts for o in outcomes)}
+
+
+@audited("resume_connection_sync")
+def resume_connection_sync(run_id: int, connection_id: int, deferred: int, attempt: int) -> dict[str, int]:
+    """What a connection's sync left after a rate limit or an outage, in the same run."""
+    from socialhub.services import sync_runs
+
+    out = sync_runs.resume_connection(run_id, connection_id, deferred, attempt)
+    return {"posts": out.posts, "deferred": out.deferred}

@@ -37,6 +37,7 @@ class NavItem:
 
 NAV_ITEMS = (
     NavItem("Connections", "/connections", "plug"),
+    NavItem("Tracked posts", "/tracked", "list_checks"),
     NavItem("Library", "/library", "images"),
     NavItem("Calendar", "/calendar", "calendar_days"),
     NavItem("Dashboard", "/dashboard", "layout_dashboard"),

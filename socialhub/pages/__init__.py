@@ -8,4 +8,5 @@ from socialhub.pages import (  # noqa: F401
     dashboard,
     leaderboard,
     library,
+    tracked,
 )

@@ -12,14 +12,17 @@ differs between the two, so there is no sandbox branch in provider logic.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import ssl
 import warnings
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
+import certifi
 import httpx
 from authlib.deprecate import AuthlibDeprecationWarning
 
@@ -70,6 +73,13 @@ from socialhub.providers.types import (  # noqa: F401, E402
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for every provider client: loading the CA bundle costs ~50 ms
+    of CPU, and a metric sync creates a client per call (contexts are safe to share)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def retry_after(headers: httpx.Headers) -> datetime | None:
     """RFC 9110 Retry-After: delay seconds or an HTTP date."""
     value = (headers.get("retry-after") or "").strip()
@@ -115,6 +125,10 @@ class Provider:
     EXTRA_AUTHORIZE_PARAMS: ClassVar[dict[str, str]] = {}
     # How many post ids one metrics call may carry.
     MAX_IDS_PER_CALL: ClassVar[int] = 1
+    # Calls get_account makes (the account snapshot of a metric sync), and the largest page
+    # list_posts accepts (the "import recent posts" listing).
+    ACCOUNT_CALLS: ClassVar[int] = 1
+    LIST_PAGE_MAX: ClassVar[int] = 100
     LIMITS: ClassVar[ContentLimits] = ContentLimits(caption_max=2200)
     # Meta renews long-lived tokens by exchanging them; no refresh token is involved.
     RENEWS_WITHOUT_REFRESH_TOKEN: ClassVar[bool] = False
@@ -141,7 +155,9 @@ class Provider:
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self.quota_sink = quota_sink
         self._transport = transport
-        self.http = httpx.Client(timeout=self.timeout, transport=transport, follow_redirects=False)
+        self.http = httpx.Client(
+            timeout=self.timeout, transport=transport, follow_redirects=False, verify=shared_ssl_context()
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -384,8 +400,13 @@ class Provider:
         raise NotImplementedError
 
     def fetch_metrics(self, creds: Credentials, post_ids: list[str]) -> dict[str, PostMetrics]:
-        """Metrics for many posts in as few calls as the platform allows (MAX_IDS_PER_CALL)."""
+        """Metrics for many posts in as few calls as the platform allows (MAX_IDS_PER_CALL).
+        A post the platform no longer has is absent from the answer."""
         raise NotImplementedError
+
+    def metric_calls(self, n_posts: int) -> int:
+        """The fewest calls the contract allows for the metrics of n posts (the sync's yardstick)."""
+        return -(-n_posts // self.MAX_IDS_PER_CALL)
 
     # --- the publish contract ---------------------------------------------------------------
     # publish() = resumable preparation steps (each saved with save_step before the next; a

@@ -165,6 +165,7 @@ class FacebookProvider(MetaGraphProvider):
                 likes=(obj.get("reactions") or {}).get("summary", {}).get("total_count"),
                 comments=(obj.get("comments") or {}).get("summary", {}).get("total_count"),
                 shares=(obj.get("shares") or {}).get("count", 0),
+                extra={"insights": ins},  # Meta's metric names (post_media_view, ...)
             )
         return out
 

@@ -173,6 +173,11 @@ class InstagramProvider(MetaGraphProvider):
                 shares=ins.get("shares"),
                 saves=ins.get("saved"),
                 reach=ins.get("reach"),
+                extra={
+                    "like_count": obj.get("like_count"),
+                    "comments_count": obj.get("comments_count"),
+                    "insights": ins,
+                },
             )
         return out
 

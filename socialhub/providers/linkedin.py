@@ -88,6 +88,7 @@ class LinkedInProvider(Provider):
     )
     TOKEN_AUTH_METHOD = "client_secret_post"
     MAX_IDS_PER_CALL = 20
+    ACCOUNT_CALLS = 2  # userinfo, then networkSizes for the follower count
     REFRESH_MARGIN = timedelta(days=7)
     # The default; each provider takes its version from settings (SOCIALHUB_LINKEDIN_VERSION).
     # LinkedIn sunsets a version about a year after release.
@@ -242,7 +243,9 @@ class LinkedInProvider(Provider):
         media_id = ((element.get("content") or {}).get("media") or {}).get("id", "")
         kind = "image" if ":image:" in media_id else "video" if ":video:" in media_id else None
         ts = element.get("publishedAt") or element.get("createdAt")
+        author = str(element.get("author") or "")
         return RemotePost(
+            account_id=author.rsplit(":", 1)[-1] if author.startswith("urn:li:person:") else None,
             post_id=urn,
             url=self.post_url(urn),
             caption=unescape_commentary(element.get("commentary", "")),
@@ -286,6 +289,7 @@ class LinkedInProvider(Provider):
                     post_id=post_id,
                     likes=social.get("likesSummary", {}).get("totalLikes"),
                     comments=social.get("commentsSummary", {}).get("aggregatedTotalComments"),
+                    extra={k: v for k, v in social.items() if k != "target"},  # LinkedIn's names
                 )
         analytics = self.ANALYTICS_SCOPE in self.scopes
         for post_id, metrics in out.items():
@@ -304,6 +308,14 @@ class LinkedInProvider(Provider):
                     metrics.extra["unavailable"] = self.NO_ANALYTICS
                     break
         return out
+
+    ANALYTICS_QUERIES: ClassVar[int] = 3  # IMPRESSION, MEMBERS_REACHED, RESHARE
+
+    def metric_calls(self, n_posts: int) -> int:
+        """socialActions batch-gets 20 posts a call; member post analytics has no batch form in
+        the contract (one finder call per post and query type)."""
+        analytics = self.ANALYTICS_QUERIES * n_posts if self.ANALYTICS_SCOPE in self.scopes else 0
+        return super().metric_calls(n_posts) + analytics
 
     def _analytics(self, creds: Credentials, urn: str, query_type: str) -> int | None:
         kind = urn.split(":")[2]

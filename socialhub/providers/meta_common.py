@@ -211,10 +211,25 @@ class MetaGraphProvider(Provider):
         out: dict[str, dict[str, Any]] = {}
         unique = list(dict.fromkeys(str(i) for i in ids))
         for chunk in batches(unique, self.MAX_IDS_PER_CALL):
-            body = self.graph(
-                "GET", "/", creds.access_token, creds=creds, params={"ids": ",".join(chunk), "fields": fields}
-            )
-            out.update({k: v for k, v in body.items() if isinstance(v, dict)})
+            while chunk:
+                try:
+                    body = self.graph(
+                        "GET",
+                        "/",
+                        creds.access_token,
+                        creds=creds,
+                        params={"ids": ",".join(chunk), "fields": fields},
+                    )
+                except NotFound as exc:
+                    # One deleted id fails the whole multi-id read (#803) and the message names
+                    # them: read the rest again; the missing ones stay absent from the answer.
+                    gone = _missing_aliases(exc)
+                    if not gone or not gone & set(chunk):
+                        raise
+                    chunk = [i for i in chunk if i not in gone]
+                    continue
+                out.update({k: v for k, v in body.items() if isinstance(v, dict)})
+                break
         return out
 
     @staticmethod
@@ -315,6 +330,15 @@ class MetaGraphProvider(Provider):
                         )
                     )
         return readings
+
+
+def _missing_aliases(exc: NotFound) -> set[str]:
+    """The ids a `(#803) Some of the aliases you requested do not exist: a,b` error names."""
+    said = str((exc.raw or {}).get("message", "")) if isinstance(exc.raw, dict) else ""
+    marker = "do not exist:"
+    if exc.code != 803 or marker not in said:
+        return set()
+    return {part.strip() for part in said.split(marker, 1)[1].split(",") if part.strip()}
 
 
 def _int(value: Any) -> int | None:

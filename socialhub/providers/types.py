@@ -58,6 +58,8 @@ class RemotePost:
     caption: str = ""
     created_at: datetime | None = None
     media_type: str | None = None
+    # The platform account that posted it, when the answer says (ownership checks).
+    account_id: str | None = None
 
 
 @dataclass

@@ -316,7 +316,13 @@ class XProvider(Provider):
                     comments=public.get("reply_count"),
                     shares=retweets + quotes,
                     saves=public.get("bookmark_count"),
-                    extra={"retweets": retweets, "quotes": quotes},
+                    # Everything X gave, under its own names (the dashboard may show more later).
+                    extra={
+                        "retweets": retweets,
+                        "quotes": quotes,
+                        "public_metrics": public,
+                        **({"non_public_metrics": private} if private else {}),
+                    },
                 )
         return out
 
@@ -450,4 +456,6 @@ class XProvider(Provider):
                 platform=self.platform,
                 raw=body,
             )
-        return self._remote(body["data"], creds)
+        post = self._remote(body["data"], creds)
+        post.account_id = body["data"].get("author_id")
+        return post

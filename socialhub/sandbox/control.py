@@ -324,6 +324,24 @@ def control_routes(sandbox: Sandbox, modules: list[PlatformModule], admin_token:
     async def accounts(request: Request, body: Body) -> Any:
         return {p: sandbox.accounts(p) for p in PLATFORMS}
 
+    async def seed_posts(request: Request, body: Body) -> Any:
+        """More past posts for an existing account (benchmarks): {platform, account_id, count}."""
+        only(body, "platform", "account_id", "count", "days")
+        platform = platform_of(body)
+        assert platform is not None
+        account = text(body, "account_id", required=True) or ""
+        if sandbox.account(platform, account) is None:
+            raise BadControl(f"unknown {platform} account {account[:60]!r}", 404)
+        count = int(number(body, "count", lo=1, hi=100_000, integer=True) or 0)
+        if count < 1:
+            raise BadControl("count is required")
+        days = int(number(body, "days", lo=1, hi=3650, integer=True, default=90) or 90)
+        try:
+            posts = sandbox.seed_posts(platform, account, count=count, days=days)
+        except ValueError as exc:
+            raise BadControl(str(exc)) from exc
+        return {"created": len(posts), "posts": [{"id": i, "created_at": at} for i, at in posts]}
+
     async def reset(request: Request, body: Body) -> Any:
         only(body)
         sandbox.reset()
@@ -344,4 +362,5 @@ def control_routes(sandbox: Sandbox, modules: list[PlatformModule], admin_token:
         Route("/redirect_uris", control(redirect_uris), methods=["GET", "POST"]),
         Route("/accounts", control(accounts), methods=["GET"]),
         Route("/reset", control(reset), methods=["POST"]),
+        Route("/seed_posts", control(seed_posts), methods=["POST"]),
     ]

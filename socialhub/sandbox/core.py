@@ -554,6 +554,39 @@ class Sandbox:
         self.store.put_many("posts", ((f"{platform}:{d['id']}", d) for d in docs))
         return docs
 
+    def seed_posts(
+        self, platform: str, account_id: str, *, count: int, days: int = 90
+    ) -> list[tuple[str, str]]:
+        """`count` more past posts for an existing account, shaped like its newest one (ids in
+        the platform's own formats), spread over `days` days. The ids follow from the sandbox
+        seed and its state, so a benchmark's setup is repeatable."""
+        template = next(iter(self.posts(platform, account_id)), None)
+        if template is None:
+            raise ValueError(f"{platform} account {account_id} has no post to take the shape of")
+        keep = {k: v for k, v in template.items() if k not in _GROWTH_FIELDS}
+
+        def make(i: int, rng: random.Random) -> tuple[str, dict[str, Any]]:
+            post_id, fields = _bulk_id(platform, account_id, rng), dict(keep)
+            if platform == "instagram":
+                fields["shortcode"] = "".join(rng.choice(_B64) for _ in range(11))
+            elif platform == "facebook":
+                fields["pfbid"] = "pfbid0" + "".join(rng.choice(_ALNUM) for _ in range(44))
+                page = fields.get("permalink_url", "").split("/posts/")[0]
+                fields["permalink_url"] = f"{page}/posts/{fields['pfbid']}"
+            elif platform == "linkedin":
+                fields["activity"] = str(rng.randrange(7 * 10**18, 8 * 10**18))
+            return post_id, fields
+
+        tag = f"bulk:{self.store.count('posts')}"
+        docs = self.seed_history(
+            platform,
+            account_id,
+            count=count,
+            days=days,
+            make=lambda i, _: make(i, self.rand(tag, platform, account_id, i)),
+        )
+        return [(d["id"], d["created_at"]) for d in docs]
+
     # --- counters ------------------------------------------------------------------------
     def incr(self, name: str, by: int = 1) -> int:
         with self._lock:
@@ -668,6 +701,37 @@ class Sandbox:
             self.down.clear()
             self._offset = 0.0
             self._seeded = False
+
+
+_GROWTH_FIELDS = frozenset(
+    {
+        "platform",
+        "id",
+        "account_id",
+        "created_at",
+        "potential_views",
+        "tau_hours",
+        "like_rate",
+        "comment_rate",
+        "share_rate",
+        "save_rate",
+        "reach_rate",
+        "deleted",
+    }
+)
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_B64 = _ALNUM + "-_"
+
+
+def _bulk_id(platform: str, account_id: str, rng: random.Random) -> str:
+    """A post id in the platform's format (C§1.6, §2.5, §3.6, §4.6, §5.5, §6.5)."""
+    if platform == "youtube":
+        return "".join(rng.choice(_B64) for _ in range(11))
+    if platform == "facebook":
+        return f"{account_id}_{rng.randrange(10**15, 10**16)}"
+    if platform == "instagram":
+        return str(rng.randrange(17_800_000_000_000_000, 17_999_999_999_999_999))
+    return str(rng.randrange(7 * 10**18, 8 * 10**18))  # TikTok, LinkedIn, X: 19 digits
 
 
 def pkce_matches(challenge: str, method: str, verifier: str) -> bool:

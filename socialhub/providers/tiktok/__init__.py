@@ -316,6 +316,7 @@ class TikTokProvider(Provider):
                     likes=v.get("like_count"),
                     comments=v.get("comment_count"),
                     shares=v.get("share_count"),
+                    extra={k: val for k, val in v.items() if k != "id"},  # TikTok's own names
                 )
         return out
 
@@ -343,6 +344,25 @@ class TikTokProvider(Provider):
         if match:
             return PostRef(platform="tiktok", key=match.group(1), key_type="id")
         raise InvalidPostUrl("That TikTok link does not point to a video or photo post (…/@user/video/<id>).")
+
+    @staticmethod
+    def is_short_link(url: str) -> bool:
+        text = (url or "").strip()
+        parts = urlsplit(text if "://" in text else "https://" + text)
+        host = (parts.hostname or "").lower()
+        return host in _SHORT_HOSTS or (host.endswith("tiktok.com") and parts.path.startswith("/t/"))
+
+    def expand_short_link(self, url: str) -> str:
+        """The full video URL behind a vm.tiktok.com / tiktok.com/t/ link: one GET whose
+        redirect we read but do not follow (C§3.6)."""
+        text = (url or "").strip()
+        parts = urlsplit(text if "://" in text else "https://" + text)
+        host = (parts.hostname or "").lower()
+        resp = self.request("GET", self.url(host, parts.path or "/"), expect_json=False)
+        location = resp.headers.get("location", "")
+        if resp.status_code not in (301, 302, 303, 307, 308) or not location:
+            raise InvalidPostUrl("That TikTok short link does not lead to a video.")
+        return location
 
     def resolve_post(self, creds: Credentials, ref: PostRef) -> RemotePost:
         data = self._api(

@@ -303,6 +303,7 @@ class YouTubeProvider(Provider):
                     views=_int(s.get("viewCount")),
                     likes=_int(s.get("likeCount")),
                     comments=_int(s.get("commentCount")),
+                    extra={"statistics": s},  # as YouTube gave them (strings), favoriteCount too
                 )
         return out
 
@@ -325,6 +326,7 @@ class YouTubeProvider(Provider):
             raise NotFound("YouTube has no video with that link (or it is private).", platform=self.platform)
         snippet = items[0].get("snippet", {})
         return RemotePost(
+            account_id=snippet.get("channelId"),
             post_id=ref.key,
             url=f"https://www.youtube.com/watch?v={ref.key}",
             caption=snippet.get("title", ""),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from socialhub.sandbox.core import parse_iso
@@ -21,6 +22,13 @@ from socialhub.sandbox.platforms.tiktok.common import (
 )
 
 MAX_QUERY_IDS = 20
+SHORT_HOSTS = ("vm.tiktok.com", "vt.tiktok.com")
+
+
+def short_code(video_id: str) -> str:
+    """The code of a video's short share link (vm.tiktok.com/<code>/), fixed by its id."""
+    digest = hashlib.sha256(f"tiktok-short:{video_id}".encode()).hexdigest()
+    return "ZM" + digest[:7].upper()
 
 
 def _fields(request: Request, allowed: tuple[str, ...] | dict[str, str]) -> list[str]:
@@ -42,7 +50,20 @@ class DisplayPart(TikTokBase):
             Route(f"/{API}/v2/user/info/", self.user_info, methods=["GET"]),
             Route(f"/{API}/v2/video/list/", self.video_list, methods=["POST"]),
             Route(f"/{API}/v2/video/query/", self.video_query, methods=["POST"]),
+            *(Route(f"/{host}/{{code}}/", self.short_link, methods=["GET", "HEAD"]) for host in SHORT_HOSTS),
+            *(Route(f"/{host}/{{code}}", self.short_link, methods=["GET", "HEAD"]) for host in SHORT_HOSTS),
         ]
+
+    async def short_link(self, request: Request) -> Response:
+        """vm.tiktok.com/<code>/: a 301 to the video's canonical URL (C§3.6), as the app's
+        web host would answer; an unknown code goes to the home page."""
+        code = request.path_params["code"]
+        for post in self.sb.posts(PLATFORM):
+            if short_code(str(post["id"])) == code:
+                account = self.sb.account(PLATFORM, post["account_id"]) or {}
+                target = f"https://www.tiktok.com/@{account.get('username', '')}/video/{post['id']}?_r=1"
+                return RedirectResponse(target, status_code=301)
+        return RedirectResponse("https://www.tiktok.com/", status_code=301)
 
     def _display_limit(self, token: dict[str, Any], endpoint: str) -> None:
         # 600 requests/min per endpoint per app, one-minute sliding window (§3.2).
