@@ -41,3 +41,12 @@ def dispatch_publishing() -> dict[str, int]:
     from socialhub.services import dispatch
 
     return dispatch.dispatch_due()
+
+
+@audited("refresh_leaderboard")
+def refresh_leaderboard() -> dict[str, float]:
+    """Every 15 minutes (and after each metric sync): rebuild the pre-aggregated leaderboard."""
+    from socialhub.services.leaderboard import refresh_leaderboard as refresh
+
+    result = refresh()
+    return {"creators": result.creators, "rows": result.rows, "seconds": round(result.seconds, 2)}

@@ -96,13 +96,18 @@ def post(
     return tp
 
 
-def scheduled_post(db: Session, conn: Connection, caption: str) -> None:
-    """Content that must never show publicly: a post still waiting to go out."""
-    p = Post(user_id=conn.user_id, caption=caption, scheduled_for=NOW + timedelta(days=2))
+def scheduled_post(
+    db: Session, conn: Connection, caption: str, *, at: datetime | None = None, status: str = "scheduled"
+) -> PostTarget:
+    """A post still waiting to go out (content that must never show publicly)."""
+    at = at or utcnow() + timedelta(days=2)
+    p = Post(user_id=conn.user_id, caption=caption, scheduled_for=at)
     db.add(p)
     db.flush()
-    db.add(PostTarget(post_id=p.id, connection_id=conn.id, caption=caption, status="scheduled"))
+    target = PostTarget(post_id=p.id, connection_id=conn.id, caption=caption, status=status, due_at=at)
+    db.add(target)
     db.flush()
+    return target
 
 
 def days(n: float) -> datetime:
