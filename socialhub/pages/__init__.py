@@ -8,4 +8,6 @@ from socialhub.pages import (  # noqa: F401
     dashboard,
     leaderboard,
     library,
+    profile,
+    settings,
 )

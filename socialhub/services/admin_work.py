@@ -7,8 +7,8 @@ behalf: the same state checks and races apply. Job actions work on RQ's registri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import islice
 from datetime import datetime
+from itertools import islice
 
 from sqlmodel import Session, select
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from socialhub.models import PostTarget, UserSession, utcnow
+from socialhub.models import UserSession, utcnow
 from socialhub.services import admin as svc
 from socialhub.services import users
 from socialhub.services.leaderboard import rebuild
