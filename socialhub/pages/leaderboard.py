@@ -18,6 +18,7 @@ from socialhub.state.leaderboard import (
 
 SHARE_TEXT = "Creators on this SocialHub, ranked by what their posts gained. Open to everyone."
 PREVIEW_IMAGE = "/leaderboard-card.png"
+MEDAL_COLORS = {"gold": "#d4a017", "silver": "#9aa3ad", "bronze": "#b0703c"}
 
 
 def share_meta(title: str, description: str, path: str) -> list[rx.Component]:
@@ -61,7 +62,17 @@ def _row(row: BoardRowView) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.center(
-                rx.text(row.rank_text, size=rx.cond(row.rank <= 3, "6", "4"), weight="bold"),
+                rx.cond(
+                    row.medal != "",
+                    rx.box(
+                        rx.icon("medal", size=26, color=rx.match(row.medal, *MEDAL_COLORS.items(), "gray")),
+                        rx.text(row.rank_text, size="1", weight="bold"),
+                        aria_label=row.medal + " medal, rank " + row.rank_text,
+                        text_align="center",
+                        data_testid="medal",
+                    ),
+                    rx.text(row.rank_text, size="4", weight="bold"),
+                ),
                 min_width="2.5em",
             ),
             rx.avatar(src=row.avatar_url, fallback=row.initials, radius="full", size="3"),

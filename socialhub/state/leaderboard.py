@@ -20,7 +20,7 @@ from socialhub.services import leaderboard_public as pub
 from socialhub.services.leaderboard import ALL_PLATFORMS, METRIC_LABELS, METRICS, PERIOD_LABELS, PERIODS
 from socialhub.state.runner import run
 
-MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+MEDALS = {1: "gold", 2: "silver", 3: "bronze"}
 
 
 def compact(n: int) -> str:
@@ -51,6 +51,7 @@ def when_text(when: datetime | None, now: datetime) -> str:
 class BoardRowView:
     rank: int = 0
     rank_text: str = ""
+    medal: str = ""  # gold | silver | bronze for the top three
     handle: str = ""
     display_name: str = ""
     initials: str = ""
@@ -76,7 +77,8 @@ def _row_view(row: pub.BoardRow, metric: str) -> BoardRowView:
     parts = row.display_name.split()
     return BoardRowView(
         rank=row.rank,
-        rank_text=MEDALS.get(row.rank, str(row.rank)),
+        rank_text=str(row.rank),
+        medal=MEDALS.get(row.rank, ""),
         handle=row.handle,
         display_name=row.display_name,
         initials="".join(p[0] for p in parts[:2]).upper() or "?",
