@@ -103,7 +103,7 @@ def _seed(data_dir) -> dict:
 def _private_strings(data_dir) -> list[str]:
     with app_db(data_dir) as db:
         users = db.exec(select(User)).all()
-        return [u.email for u in users] + ["gAAAAA-secret", PRIVATE_CAPTION, HIDDEN_ACCOUNT, "just_member"]
+        return [u.email for u in users] + ["gAAAAA-secret", PRIVATE_CAPTION, HIDDEN_ACCOUNT]
 
 
 def _log_in(page: Page, live_app: str, email: str, then: str) -> None:

@@ -1,0 +1,140 @@
+"""The refresh's one big query: every counted post's gains, summed per creator and platform,
+computed inside the database (SQLite and PostgreSQL alike: window functions, CASE, COALESCE).
+
+Why SQL: a year of 6-hourly snapshots is ~1,460 rows per post; Python would have to read
+them all. Here each snapshot knows the next one's time (LEAD), so "the last snapshot at or
+before boundary b" is the one with `taken_at <= b < next_taken_at`, picked by a CASE inside
+one GROUP BY per post, and only ~one row per (creator, platform) comes back.
+
+The rules it implements are in services/leaderboard.py's docstring.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, text
+from sqlmodel import Session
+
+from socialhub.models import MetricSnapshot
+
+# Metric expressions over one snapshot row: views, engagement, likes, shares.
+_METRIC_SQL = (
+    "COALESCE(ms.views, 0)",
+    "COALESCE(ms.likes, 0) + COALESCE(ms.comments, 0) + COALESCE(ms.shares, 0) + COALESCE(ms.saves, 0)",
+    "COALESCE(ms.likes, 0)",
+    "COALESCE(ms.shares, 0)",
+)
+# Boundaries the periods need, as offsets from now.
+BOUNDARIES = {
+    "b0": timedelta(0),
+    "b7": timedelta(days=7),
+    "b14": timedelta(days=14),
+    "b30": timedelta(days=30),
+    "b60": timedelta(days=60),
+}
+# Output columns, in order: (period, window) -> (start boundary or None for all time, end boundary).
+WINDOWS = (
+    ("7d", "cur", "b7", "b0"),
+    ("7d", "prev", "b14", "b7"),
+    ("30d", "cur", "b30", "b0"),
+    ("30d", "prev", "b60", "b30"),
+    ("all", "cur", None, "b0"),
+    ("all", "prev", None, "b7"),
+)
+
+
+def _metric(alias: str, k: int) -> str:
+    return _METRIC_SQL[k].replace("ms.", f"{alias}.")
+
+
+def _gain_sql(start: str | None, end: str, k: int) -> str:
+    stop = _metric(end, k)
+    first = _metric("sf", k)
+    if start is None:  # all time: from 0 for posts published here, else from the first snapshot
+        begin = f"CASE WHEN p.source = 'published' THEN 0 ELSE {first} END"
+    else:
+        begin = f"CASE WHEN {start}.id IS NOT NULL THEN {_metric(start, k)} WHEN p.published_at >= :{start} THEN 0 ELSE {first} END"
+    # No snapshot at the end yet: nothing gained (the comparison is NULL, so ELSE 0).
+    return f"CASE WHEN {end}.id IS NOT NULL AND {stop} > ({begin}) THEN {stop} - ({begin}) ELSE 0 END"
+
+
+def _seek(boundary: str | None) -> str:
+    """The id of the post's last snapshot at or before the boundary (its first, for None):
+    one index seek on (tracked_post_id, taken_at), however long the history."""
+    if boundary is None:
+        return (
+            "(SELECT ms.id FROM metric_snapshots ms WHERE ms.tracked_post_id = p.pid "
+            "ORDER BY ms.taken_at LIMIT 1) AS sf"
+        )
+    return (
+        f"(SELECT ms.id FROM metric_snapshots ms WHERE ms.tracked_post_id = p.pid AND ms.taken_at <= :{boundary} "
+        f"ORDER BY ms.taken_at DESC LIMIT 1) AS {boundary}"
+    )
+
+
+def _query() -> str:
+    gains, sums = [], []
+    for period, window, start, end in WINDOWS:
+        short = period.replace("7d", "d7").replace("30d", "d30")
+        for k in range(4):
+            gains.append(f"{_gain_sql(start, end, k)} AS {short}_{window}_{k}")
+            sums.append(f"SUM(g.{short}_{window}_{k})")
+        if window == "cur":
+            sums.append(f"SUM(CASE WHEN g.{short}_cur_0 > 0 OR g.{short}_cur_1 > 0 THEN 1 ELSE 0 END)")
+    seeks = ",\n    ".join([_seek(None)] + [_seek(b) for b in BOUNDARIES])
+    joins = "\n  ".join(f"LEFT JOIN metric_snapshots {a} ON {a}.id = p.{a}" for a in ("sf", *BOUNDARIES))
+    gain_cols, sum_cols = ",\n    ".join(gains), ",\n  ".join(sums)
+    return f"""
+WITH owners AS (
+  SELECT id, user_id, platform,
+         ROW_NUMBER() OVER (PARTITION BY platform, account_id ORDER BY created_at, id) AS first_rn
+  FROM connections
+),
+counted AS (
+  SELECT o.id AS cid, o.user_id AS uid, o.platform AS platform
+  FROM owners o
+  JOIN leaderboard_accounts la ON la.connection_id = o.id
+  JOIN users u ON u.id = o.user_id
+  WHERE o.first_rn = 1 AND u.public_on_leaderboard = :yes AND u.is_disabled = :no
+),
+x AS (
+  SELECT p.*,
+    {seeks}
+  FROM (
+    SELECT tp.id AS pid, c.uid, c.platform, tp.source, tp.published_at
+    FROM tracked_posts tp JOIN counted c ON c.cid = tp.connection_id
+  ) p
+),
+g AS (
+  SELECT p.uid, p.platform,
+    {gain_cols}
+  FROM x p
+  {joins}
+)
+SELECT g.uid, g.platform,
+  {sum_cols}
+FROM g GROUP BY g.uid, g.platform
+"""  # noqa: S608 (every name above is ours; values are bound parameters)
+
+
+_SQL = _query()
+
+
+def gains_by_creator(session: Session, now: datetime) -> dict[tuple[int, str], list[int]]:
+    """(user id, platform) -> [posts, 4 current values, 4 previous values] per period, in the
+    order 7d, 30d, all: 27 numbers."""
+    taken = MetricSnapshot.__table__.c.taken_at.type
+    params = [bindparam(b, value=now - delta, type_=taken) for b, delta in BOUNDARIES.items()]
+    stmt = text(_SQL).bindparams(*params, bindparam("yes", True), bindparam("no", False))
+    out: dict[tuple[int, str], list[int]] = {}
+    for row in session.connection().execute(stmt):
+        uid, platform, *vals = row
+        vals = [int(v or 0) for v in vals]
+        # vals per period: 4 cur, posts, 4 prev  ->  posts, 4 cur, 4 prev
+        numbers: list[int] = []
+        for i in range(3):
+            cur, posts, prev = vals[9 * i : 9 * i + 4], vals[9 * i + 4], vals[9 * i + 5 : 9 * i + 9]
+            numbers += [posts, *cur, *prev]
+        out[(uid, platform)] = numbers
+    return out
