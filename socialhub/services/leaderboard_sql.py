@@ -67,10 +67,9 @@ def _seek(boundary: str | None) -> str:
             "(SELECT ms.id FROM metric_snapshots ms WHERE ms.tracked_post_id = p.pid "
             "ORDER BY ms.taken_at LIMIT 1) AS sf"
         )
-    return (
-        f"(SELECT ms.id FROM metric_snapshots ms WHERE ms.tracked_post_id = p.pid AND ms.taken_at <= :{boundary} "
-        f"ORDER BY ms.taken_at DESC LIMIT 1) AS {boundary}"
-    )
+    where = f"ms.tracked_post_id = p.pid AND ms.taken_at <= :{boundary}"
+    query = f"(SELECT ms.id FROM metric_snapshots ms WHERE {where} ORDER BY ms.taken_at DESC LIMIT 1)"  # noqa: S608
+    return f"{query} AS {boundary}"
 
 
 def _query() -> str:

@@ -96,7 +96,8 @@ class AdminState(rx.State):
     ) -> Any:
         outcome = await run(_do, fn, after, **kw)
         result, refusal = outcome.value if outcome.ok else (None, outcome.error)
-        self.error_message = refusal
+        if refusal:  # kept until the next action, so a reload after it does not wipe it
+            self.error_message = refusal
         return result
 
     # --- loading ----------------------------------------------------------------------
@@ -200,7 +201,7 @@ class AdminState(rx.State):
         actor = await self._admin_id()
         if actor is None:
             return
-        self.message = ""
+        self.message = self.error_message = ""
         result = await self._call(fn, after, actor_id=actor, **kw)
         if not self.error_message:
             self.message = result if isinstance(result, str) and result else done
