@@ -122,6 +122,9 @@ def test_public_pages_rank_and_leak_nothing(page: Page, browser, live_app, app_d
     rows = page.get_by_test_id("leaderboard-row")
     expect(rows).to_have_count(5)
     expect(rows.nth(0)).to_contain_text("Maya Films")
+    expect(rows.nth(0)).to_contain_text("▲ 1")  # second the week before
+    expect(rows.nth(2)).to_contain_text("Leo Cooks")
+    expect(rows.nth(2)).to_contain_text("▼ 2")
     expect(rows.nth(0).get_by_label("gold medal, rank 1")).to_be_visible()
     expect(rows.nth(2).get_by_label("bronze medal, rank 3")).to_be_visible()
     expect(rows.nth(3).get_by_test_id("medal")).to_have_count(0)
