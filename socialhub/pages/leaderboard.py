@@ -8,6 +8,7 @@ from reflex.components.base.meta import Description, Image, Meta
 from socialhub.components.shell import template
 from socialhub.components.ui import error_callout, page_header
 from socialhub.config import get_settings
+from socialhub.state.auth import AuthState
 from socialhub.state.leaderboard import (
     METRIC_CHOICES,
     PERIOD_CHOICES,
@@ -174,7 +175,18 @@ def _empty() -> rx.Component:
 def leaderboard() -> rx.Component:
     return rx.vstack(
         *share_meta("SocialHub creator leaderboard", SHARE_TEXT, "/leaderboard"),
-        page_header("Leaderboard", SHARE_TEXT),
+        page_header(
+            "Leaderboard",
+            SHARE_TEXT,
+            rx.cond(
+                AuthState.is_logged_in,
+                rx.link(
+                    rx.button("Be on it", variant="soft"),
+                    href="/settings",
+                    aria_label="Your leaderboard setting",
+                ),
+            ),
+        ),
         rx.vstack(
             _filters(),
             _freshness(),

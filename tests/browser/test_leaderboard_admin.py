@@ -57,7 +57,13 @@ def _seed(data_dir) -> dict:
             "tom_tech": (9_800, 700, 40),
             "zoe_draws": (2_400, 260, 12),
         }
-        last_week = {"maya_films": 0.2, "leo_cooks": 0.5, "ines_travels": 0.1, "tom_tech": 0.3, "zoe_draws": 0.05}
+        last_week = {
+            "maya_films": 0.2,
+            "leo_cooks": 0.5,
+            "ines_travels": 0.1,
+            "tom_tech": 0.3,
+            "zoe_draws": 0.05,
+        }
         for i, (handle, (views, likes, shares)) in enumerate(figures.items()):
             user = creator(db, handle)
             conn = account(db, user, ("youtube", "tiktok", "instagram", "youtube", "x")[i])
@@ -318,3 +324,39 @@ def test_a_member_calling_admin_handlers_over_the_websocket_is_refused(
         time.sleep(0.3)
     assert _world(app_data_dir, redis, job_id)[0][1] == (seeded["member_id"], True, False)
     context.close()
+
+
+def test_opting_in_on_settings_with_a_preview_then_out(page: Page, live_app, app_data_dir, screenshot):
+    now = utcnow()
+    with app_db(app_data_dir) as db:
+        me = creator(db, "new_creator", public=False, email="new@private-mail.example")
+        me.password_hash = security.hash_password(PASSWORD)
+        shown = account(db, me, "youtube", public=False, username="my_channel")
+        account(db, me, "x", public=False, username="my_private_x")
+        post(db, shown, [(now - timedelta(days=3), 0), (now - timedelta(hours=1), 777)], post_id="v")
+    _log_in(page, live_app, "new@private-mail.example", "/settings")
+    expect(page.get_by_text("Nothing: you are private (the default).")).to_be_visible()
+    page.get_by_role("switch", name="Show me on the public leaderboard").click()
+    page.get_by_role("checkbox", name="X: my_private_x").click()  # keep this one private
+    preview = page.get_by_text("These accounts, with their avatars").locator("..")
+    expect(preview).to_contain_text("YouTube: my_channel")
+    expect(preview).not_to_contain_text("my_private_x")
+    screenshot(page, "settings-leaderboard")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("You are on the leaderboard")).to_be_visible()
+
+    with app_db(app_data_dir) as db:
+        rebuild(db)
+    page.goto(f"{live_app}/leaderboard")
+    expect(page.get_by_test_id("leaderboard-row")).to_have_count(1)
+    expect(page.get_by_test_id("leaderboard-row")).to_contain_text("777")
+    page.goto(f"{live_app}/creator/new_creator")
+    expect(page.get_by_text("YouTube: my_channel")).to_be_visible()
+    assert "my_private_x" not in page.content()
+
+    page.goto(f"{live_app}/settings")
+    page.get_by_role("switch", name="Show me on the public leaderboard").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("You are private now.")).to_be_visible()
+    page.goto(f"{live_app}/leaderboard")  # gone at once, before any refresh
+    expect(page.get_by_text("No one ranked here yet")).to_be_visible()
