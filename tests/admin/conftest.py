@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from socialhub.models import User
+from tests.connections.conftest import connect_env  # noqa: F401 (the sandbox-backed fixture)
 from tests.leaderboard.seed import creator
 
 
