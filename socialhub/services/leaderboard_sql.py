@@ -59,17 +59,23 @@ def _gain_sql(start: str | None, end: str, k: int) -> str:
     return f"CASE WHEN {end}.id IS NOT NULL AND {stop} > ({begin}) THEN {stop} - ({begin}) ELSE 0 END"
 
 
-def _seek(boundary: str | None) -> str:
-    """The id of the post's last snapshot at or before the boundary (its first, for None):
-    one index seek on (tracked_post_id, taken_at), however long the history."""
-    if boundary is None:
-        return (
-            "(SELECT ms.id FROM metric_snapshots ms WHERE ms.tracked_post_id = p.pid "
-            "ORDER BY ms.taken_at LIMIT 1) AS sf"
-        )
+def _seek(boundary: str) -> str:
+    """The id of the post's last snapshot at or before the boundary: one index seek on
+    (tracked_post_id, taken_at), however long the history."""
     where = f"ms.tracked_post_id = p.pid AND ms.taken_at <= :{boundary}"
     query = f"(SELECT ms.id FROM metric_snapshots ms WHERE {where} ORDER BY ms.taken_at DESC LIMIT 1)"  # noqa: S608
     return f"{query} AS {boundary}"
+
+
+def _first_seek() -> str:
+    """The post's first snapshot, sought only when a gain can start from it: a post added by
+    URL, or one published before a period's start with no snapshot at or before it."""
+    needed = " OR ".join(
+        f"(x.{b} IS NULL AND (x.published_at IS NULL OR x.published_at < :{b}))"
+        for b in ("b60", "b30", "b14", "b7")
+    )
+    first = "(SELECT ms.id FROM metric_snapshots ms WHERE ms.tracked_post_id = x.pid ORDER BY ms.taken_at LIMIT 1)"
+    return f"CASE WHEN x.source <> 'published' OR {needed} THEN {first} END AS sf"
 
 
 def _query() -> str:
@@ -81,7 +87,7 @@ def _query() -> str:
             sums.append(f"SUM(g.{short}_{window}_{k})")
         if window == "cur":
             sums.append(f"SUM(CASE WHEN g.{short}_cur_0 > 0 OR g.{short}_cur_1 > 0 THEN 1 ELSE 0 END)")
-    seeks = ",\n    ".join([_seek(None)] + [_seek(b) for b in BOUNDARIES])
+    seeks = ",\n    ".join(_seek(b) for b in BOUNDARIES)
     joins = "\n  ".join(f"LEFT JOIN metric_snapshots {a} ON {a}.id = p.{a}" for a in ("sf", *BOUNDARIES))
     gain_cols, sum_cols = ",\n    ".join(gains), ",\n  ".join(sums)
     return f"""
@@ -105,10 +111,13 @@ x AS (
     FROM tracked_posts tp JOIN counted c ON c.cid = tp.connection_id
   ) p
 ),
+xf AS (
+  SELECT x.*, {_first_seek()} FROM x
+),
 g AS (
   SELECT p.uid, p.platform,
     {gain_cols}
-  FROM x p
+  FROM xf p
   {joins}
 )
 SELECT g.uid, g.platform,

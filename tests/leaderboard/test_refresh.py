@@ -147,3 +147,11 @@ def test_setting_accepts_only_own_accounts(db):
         pub.set_visibility(db, user_id=a.id, public=True, connection_ids=[])
     assert db.get(type(a), a.id).public_on_leaderboard is False
     withdraw(db, a.id)  # nothing to withdraw: no error
+
+
+def test_a_post_published_before_the_period_but_first_seen_inside_counts_from_its_first_snapshot(db):
+    # Published here 20 days ago, but the first sync that saw it ran 3 days ago (a sync gap).
+    post(db, account(db, creator(db, "gap")), [(days(3), 4000), (days(1), 4300)], published_at=days(20))
+    rebuild(db, now=NOW)
+    assert handles(db, period="7d") == [(1, "gap", 300)]
+    assert handles(db, period="all") == [(1, "gap", 4300)]  # published through SocialHub: from 0
