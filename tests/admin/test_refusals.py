@@ -68,3 +68,14 @@ def test_an_admin_who_was_demoted_or_disabled_is_refused_at_once(db, admin, memb
         users_svc.list_users(db, actor_id=member.id)
     with pytest.raises(NotAdmin):
         users_svc.list_users(db, actor_id=None)  # type: ignore[arg-type]
+
+
+def test_the_websocket_test_calls_every_admin_handler():
+    """tests/browser/test_leaderboard_admin.py sends each handler over the websocket as a
+    member; a handler added later without being listed there fails here."""
+    from socialhub.state.admin import AdminState
+    from tests.browser.test_leaderboard_admin import _admin_calls
+
+    called = {name for name, _ in _admin_calls({"target_id": 1, "member_id": 2, "admin_id": 3}, "job")}
+    assert set(AdminState.event_handlers) - {"setvar"} == called - {"setvar"}
+    assert "setvar" in called  # Reflex's own setter: a member may set their own view, nothing else

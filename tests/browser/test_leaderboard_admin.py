@@ -247,6 +247,8 @@ def _admin_calls(seeded: dict, job_id: str) -> list[tuple[str, dict]]:
         ("delete_job", {"job_id": job_id}),
         ("set_admin", {"user_id": member, "admin": True}),
         ("set_disabled", {"user_id": admin, "disabled": True}),
+        ("setvar", {"var_name": "refused", "value": False}),
+        ("load", {}),  # even after setting its own flag back, a member gets nothing
     ]
 
 
