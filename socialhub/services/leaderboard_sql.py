@@ -9,6 +9,8 @@ one GROUP BY per post, and only ~one row per (creator, platform) comes back.
 The rules it implements are in services/leaderboard.py's docstring.
 """
 
+# ruff: noqa: S608  (the SQL is assembled from this module's own names; values are bound)
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -63,7 +65,7 @@ def _seek(boundary: str) -> str:
     """The id of the post's last snapshot at or before the boundary: one index seek on
     (tracked_post_id, taken_at), however long the history."""
     where = f"ms.tracked_post_id = p.pid AND ms.taken_at <= :{boundary}"
-    query = f"(SELECT ms.id FROM metric_snapshots ms WHERE {where} ORDER BY ms.taken_at DESC LIMIT 1)"  # noqa: S608
+    query = f"(SELECT ms.id FROM metric_snapshots ms WHERE {where} ORDER BY ms.taken_at DESC LIMIT 1)"
     return f"{query} AS {boundary}"
 
 
@@ -78,7 +80,46 @@ def _first_seek() -> str:
     return f"CASE WHEN x.source <> 'published' OR {needed} THEN {first} END AS sf"
 
 
-def _query() -> str:
+_COLUMNS = "ms.id, ms.views, ms.likes, ms.comments, ms.shares, ms.saves"
+
+
+def _lateral_posts() -> str:
+    """PostgreSQL: each boundary's snapshot row in one LATERAL index seek (its `id` is not in
+    the (tracked_post_id, taken_at) index, so a seek for the id then a join by id would
+    read every row twice)."""
+    laterals = [
+        f"LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM metric_snapshots ms WHERE ms.tracked_post_id = p.pid "
+        f"AND ms.taken_at <= :{b} ORDER BY ms.taken_at DESC LIMIT 1) {b} ON TRUE"
+        for b in BOUNDARIES
+    ]
+    needed = " OR ".join(
+        f"({b}.id IS NULL AND (p.published_at IS NULL OR p.published_at < :{b}))"
+        for b in ("b60", "b30", "b14", "b7")
+    )
+    laterals.append(
+        f"LEFT JOIN LATERAL (SELECT {_COLUMNS} FROM metric_snapshots ms WHERE ms.tracked_post_id = p.pid "
+        f"AND (p.source <> 'published' OR {needed}) ORDER BY ms.taken_at LIMIT 1) sf ON TRUE"
+    )
+    return "posts p\n  " + "\n  ".join(laterals)
+
+
+def _seek_posts() -> tuple[str, str]:
+    """SQLite (no LATERAL): seek each boundary snapshot's id (the rowid is in every index, so
+    that seek reads only the index), then join the rows by id."""
+    seeks = ",\n    ".join(_seek(b) for b in BOUNDARIES)
+    joins = "\n  ".join(f"LEFT JOIN metric_snapshots {a} ON {a}.id = p.{a}" for a in ("sf", *BOUNDARIES))
+    ctes = f"""x AS (
+  SELECT p.*,
+    {seeks}
+  FROM posts p
+),
+xf AS (
+  SELECT x.*, {_first_seek()} FROM x
+),"""
+    return ctes, f"xf p\n  {joins}"
+
+
+def _query(dialect: str) -> str:
     gains, sums = [], []
     for period, window, start, end in WINDOWS:
         short = period.replace("7d", "d7").replace("30d", "d30")
@@ -87,8 +128,7 @@ def _query() -> str:
             sums.append(f"SUM(g.{short}_{window}_{k})")
         if window == "cur":
             sums.append(f"SUM(CASE WHEN g.{short}_cur_0 > 0 OR g.{short}_cur_1 > 0 THEN 1 ELSE 0 END)")
-    seeks = ",\n    ".join(_seek(b) for b in BOUNDARIES)
-    joins = "\n  ".join(f"LEFT JOIN metric_snapshots {a} ON {a}.id = p.{a}" for a in ("sf", *BOUNDARIES))
+    ctes, source = ("", _lateral_posts()) if dialect == "postgresql" else _seek_posts()
     gain_cols, sum_cols = ",\n    ".join(gains), ",\n  ".join(sums)
     return f"""
 WITH owners AS (
@@ -103,30 +143,23 @@ counted AS (
   JOIN users u ON u.id = o.user_id
   WHERE o.first_rn = 1 AND u.public_on_leaderboard = :yes AND u.is_disabled = :no
 ),
-x AS (
-  SELECT p.*,
-    {seeks}
-  FROM (
-    SELECT tp.id AS pid, c.uid, c.platform, tp.source, tp.published_at
-    FROM tracked_posts tp JOIN counted c ON c.cid = tp.connection_id
-  ) p
+posts AS (
+  SELECT tp.id AS pid, c.uid, c.platform, tp.source, tp.published_at
+  FROM tracked_posts tp JOIN counted c ON c.cid = tp.connection_id
 ),
-xf AS (
-  SELECT x.*, {_first_seek()} FROM x
-),
+{ctes}
 g AS (
   SELECT p.uid, p.platform,
     {gain_cols}
-  FROM xf p
-  {joins}
+  FROM {source}
 )
 SELECT g.uid, g.platform,
   {sum_cols}
 FROM g GROUP BY g.uid, g.platform
-"""  # noqa: S608 (every name above is ours; values are bound parameters)
+"""
 
 
-_SQL = _query()
+_SQL = {dialect: _query(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def gains_by_creator(session: Session, now: datetime) -> dict[tuple[int, str], list[int]]:
@@ -134,7 +167,10 @@ def gains_by_creator(session: Session, now: datetime) -> dict[tuple[int, str], l
     order 7d, 30d, all: 27 numbers."""
     taken = MetricSnapshot.__table__.c.taken_at.type
     params = [bindparam(b, value=now - delta, type_=taken) for b, delta in BOUNDARIES.items()]
-    stmt = text(_SQL).bindparams(*params, bindparam("yes", True), bindparam("no", False))
+    dialect = session.get_bind().dialect.name
+    stmt = text(_SQL["postgresql" if dialect == "postgresql" else "sqlite"]).bindparams(
+        *params, bindparam("yes", True), bindparam("no", False)
+    )
     out: dict[tuple[int, str], list[int]] = {}
     for row in session.connection().execute(stmt):
         uid, platform, *vals = row

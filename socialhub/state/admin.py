@@ -34,6 +34,15 @@ def _redis():
     return get_redis()
 
 
+def _with_redis(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The job service with Redis looked up in the worker thread, after the admin check."""
+
+    def call(session, **kwargs: Any) -> Any:
+        return fn(session, redis=_redis(), **kwargs)
+
+    return call
+
+
 def _do(fn: Callable[..., Any], after: Callable[[Any], None] | None = None, **kwargs: Any) -> tuple[Any, str]:
     """One admin service call in its own transaction: (result, "") or (None, why not).
     `after` runs once committed (e.g. enqueue a target whose row must exist first)."""
@@ -242,11 +251,11 @@ class AdminState(rx.State):
 
     @rx.event
     async def retry_job(self, job_id: str):
-        await self._act("Job put back on its queue.", work.retry_job, redis=_redis(), job_id=job_id)
+        await self._act("Job put back on its queue.", _with_redis(work.retry_job), job_id=job_id)
 
     @rx.event
     async def delete_job(self, job_id: str):
-        await self._act("Job deleted.", work.delete_job, redis=_redis(), job_id=job_id)
+        await self._act("Job deleted.", _with_redis(work.delete_job), job_id=job_id)
 
     @rx.event
     async def set_admin(self, user_id: int, admin: bool):
