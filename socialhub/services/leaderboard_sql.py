@@ -1,10 +1,11 @@
 """The refresh's one big query: every counted post's gains, summed per creator and platform,
 computed inside the database (SQLite and PostgreSQL alike: window functions, CASE, COALESCE).
 
-Why SQL: a year of 6-hourly snapshots is ~1,460 rows per post; Python would have to read
-them all. Here each snapshot knows the next one's time (LEAD), so "the last snapshot at or
-before boundary b" is the one with `taken_at <= b < next_taken_at`, picked by a CASE inside
-one GROUP BY per post, and only ~one row per (creator, platform) comes back.
+Why SQL, and why seeks: a year of 6-hourly snapshots is ~1,460 rows per post; reading them
+(in Python, or with window functions in the database) costs with the history. "The last
+snapshot at or before boundary b" is instead one index seek per post and boundary on
+(tracked_post_id, taken_at), so the cost grows with posts only, and only ~one row per
+(creator, platform) comes back.
 
 The rules it implements are in services/leaderboard.py's docstring.
 """
