@@ -287,8 +287,12 @@ def _inject(page: Page, live_app: str, calls: list[tuple[str, dict]]) -> list[st
 
     page.route_web_socket(re.compile(r"/_event"), route)
     page.goto(f"{live_app}/admin")
+    # The session is known to the server (hydrated, checked) once the page shows either face.
+    loaded = page.get_by_role("heading", name="Workers and scheduler").or_(
+        page.get_by_role("heading", name="Admins only")
+    )
+    expect(loaded).to_be_visible()
     page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(1500)
     template = next(m for m in sent if isinstance(m, str) and m.startswith("42") and '"event"' in m)
     prefix, body = template[: template.index("[")], json.loads(template[template.index("[") :])
     state = _state_name()
