@@ -118,6 +118,9 @@ def _log_in(page: Page, live_app: str, email: str, then: str) -> None:
     page.goto(f"{live_app}/login?next={then}")
     fill_login(page, email, PASSWORD)
     page.wait_for_url(re.compile(re.escape(then) + "/?$"))
+    # The token reaches localStorage just after the redirect: wait for it before navigating on.
+    page.wait_for_function("() => !!window.localStorage.getItem('socialhub_session')")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_public_pages_rank_and_leak_nothing(page: Page, browser, live_app, app_data_dir, screenshot):
@@ -293,12 +296,14 @@ def _inject(page: Page, live_app: str, calls: list[tuple[str, dict]]) -> list[st
     )
     expect(loaded).to_be_visible()
     page.wait_for_load_state("networkidle")
-    template = next(m for m in sent if isinstance(m, str) and m.startswith("42") and '"event"' in m)
-    prefix, body = template[: template.index("[")], json.loads(template[template.index("[") :])
+    # Reflex 0.10 sends its first event (hydrate and load) inside the socket.io CONNECT packet
+    # ("40/_event,{...}"); every later event is an EVENT packet ("42/_event,["event", {...}]").
+    connect = next(m for m in sent if isinstance(m, str) and m.startswith("40/_event,"))
+    router_data = json.loads(connect[len("40/_event,") :])["event"]["router_data"]
     state = _state_name()
     for name, payload in calls:
-        event = dict(body[1], name=f"{state}.{name}", payload=payload)
-        holder["server"].send(prefix + json.dumps([body[0], event]))
+        event = {"name": f"{state}.{name}", "payload": payload, "router_data": router_data}
+        holder["server"].send("42/_event," + json.dumps(["event", event]))
         page.wait_for_timeout(300)
     page.wait_for_timeout(1500)
     return received
