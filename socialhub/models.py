@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -55,6 +55,8 @@ class User(SQLModel, table=True):
     handle: str = Field(max_length=40, unique=True, index=True)
     is_admin: bool = False
     public_on_leaderboard: bool = False
+    # An admin switched the account off: it cannot log in and its scheduled posts wait.
+    is_disabled: bool = False
     timezone: str = Field(default="UTC", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -409,3 +411,68 @@ class Heartbeat(SQLModel, table=True):
     kind: str = Field(max_length=20)  # worker | scheduler
     last_beat_at: datetime = Field(default_factory=utcnow)
     info: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --- leaderboard ---------------------------------------------------------------------------
+
+
+class LeaderboardAccount(SQLModel, table=True):
+    """A connected account its owner made public on the leaderboard (none by default)."""
+
+    __tablename__ = "leaderboard_accounts"
+
+    connection_id: int = Field(foreign_key="connections.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LeaderboardEntry(SQLModel, table=True):
+    """One creator's pre-aggregated figures for one period and platform ('all' = every
+    platform), rewritten by services.leaderboard.refresh_leaderboard after each sync.
+
+    Every metric's value for the period and the one before it, and the rank by each metric,
+    so a page view is one indexed read whatever the metric."""
+
+    __tablename__ = "leaderboard_entries"
+    __table_args__ = (
+        UniqueConstraint("period", "platform", "user_id", name="uq_leaderboard_entry"),
+        Index("ix_leaderboard_views", "period", "platform", "rank_views"),
+        Index("ix_leaderboard_engagement", "period", "platform", "rank_engagement"),
+        Index("ix_leaderboard_likes", "period", "platform", "rank_likes"),
+        Index("ix_leaderboard_shares", "period", "platform", "rank_shares"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=8)  # 7d | 30d | all
+    platform: str = Field(max_length=20)  # a platform, or "all"
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    posts: int = 0
+    views: int = Field(default=0, sa_type=BigInteger)
+    engagement: int = Field(default=0, sa_type=BigInteger)
+    likes: int = Field(default=0, sa_type=BigInteger)
+    shares: int = Field(default=0, sa_type=BigInteger)
+    prev_views: int = Field(default=0, sa_type=BigInteger)
+    prev_engagement: int = Field(default=0, sa_type=BigInteger)
+    prev_likes: int = Field(default=0, sa_type=BigInteger)
+    prev_shares: int = Field(default=0, sa_type=BigInteger)
+    rank_views: int = 0
+    rank_engagement: int = 0
+    rank_likes: int = 0
+    rank_shares: int = 0
+    # Rank in the previous period (0: not ranked then), for the movement arrow.
+    prev_rank_views: int = 0
+    prev_rank_engagement: int = 0
+    prev_rank_likes: int = 0
+    prev_rank_shares: int = 0
+    refreshed_at: datetime = Field(default_factory=utcnow)
+
+
+class LeaderboardRefresh(SQLModel, table=True):
+    """When the leaderboard was last rebuilt (one row per refresh; the page reads the newest)."""
+
+    __tablename__ = "leaderboard_refreshes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    refreshed_at: datetime = Field(default_factory=utcnow, index=True)
+    creators: int = 0
+    seconds: float = 0.0

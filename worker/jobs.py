@@ -68,3 +68,12 @@ def resume_connection_sync(run_id: int, connection_id: int, deferred: int, attem
 
     out = sync_runs.resume_connection(run_id, connection_id, deferred, attempt)
     return {"posts": out.posts, "deferred": out.deferred}
+
+
+@audited("refresh_leaderboard")
+def refresh_leaderboard() -> dict[str, float]:
+    """Every 15 minutes (and after each metric sync): rebuild the pre-aggregated leaderboard."""
+    from socialhub.services.leaderboard import refresh_leaderboard as refresh
+
+    result = refresh()
+    return {"creators": result.creators, "rows": result.rows, "seconds": round(result.seconds, 2)}

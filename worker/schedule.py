@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 PERIODIC_JOBS: dict[str, tuple[str, str, str]] = {
     "refresh_tokens": ("7 * * * *", "worker.jobs.refresh_tokens", "default"),
     "dispatch_publishing": ("* * * * *", "worker.jobs.dispatch_publishing", "publish"),
+    # The metric sync refreshes after each run too; this keeps "next sync" honest without it.
+    "refresh_leaderboard": ("*/15 * * * *", "worker.jobs.refresh_leaderboard", "default"),
 }
 
 

@@ -42,6 +42,7 @@ NAV_ITEMS = (
     NavItem("Calendar", "/calendar", "calendar_days"),
     NavItem("Dashboard", "/dashboard", "layout_dashboard"),
     NavItem("Leaderboard", "/leaderboard", "trophy"),
+    NavItem("Settings", "/settings", "settings"),
     NavItem("Admin", "/admin", "shield_check", admin_only=True),
 )
 

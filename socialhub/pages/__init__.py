@@ -8,5 +8,7 @@ from socialhub.pages import (  # noqa: F401
     dashboard,
     leaderboard,
     library,
+    profile,
+    settings,
     tracked,
 )

@@ -134,6 +134,22 @@ def add_outcome(run_id: int, out: Outcome, *, first: bool = True, prev_deferred:
             )
             .values(status="finished", finished_at=utcnow())
         )
+        finished = s.exec(select(SyncRun.status).where(SyncRun.id == run_id)).first() == "finished"
+    if finished and done:
+        _refresh_leaderboard_soon()
+
+
+def _refresh_leaderboard_soon() -> None:
+    """A run just finished: rebuild the leaderboard from the new snapshots (a job, so the
+    sync's worker moves on). Losing it costs only the wait for the 15-minute refresh."""
+    try:
+        from socialhub.queue import get_queue
+
+        get_queue("default").enqueue(
+            "worker.jobs.refresh_leaderboard", job_id="refresh-leaderboard-after-sync", result_ttl=60
+        )
+    except Exception:
+        log.warning("could not queue the leaderboard refresh after a sync", exc_info=True)
 
 
 def run_connections(

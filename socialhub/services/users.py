@@ -37,6 +37,7 @@ _BIDI_AND_INVISIBLE |= set("\u2060\u2066\u2067\u2068\u2069\ufeff")
 _TOUCH_INTERVAL = timedelta(minutes=1)
 
 INVALID_CREDENTIALS_MESSAGE = "Incorrect email or password."
+DISABLED_MESSAGE = "This account has been disabled by an admin of this SocialHub."
 
 
 class UserError(ValueError):
@@ -274,6 +275,8 @@ def authenticate(
     login_throttle.record(email, client, ok, now)
     if not ok or user is None:
         raise InvalidCredentials()
+    if user.is_disabled:  # told only to someone who knows the password
+        raise UserError(DISABLED_MESSAGE)
     return user
 
 
@@ -318,7 +321,10 @@ def user_for_session(session: Session, token: str | None) -> User | None:
         row.last_seen_at = now
         session.add(row)
         session.flush()
-    return session.get(User, row.user_id)
+    user = session.get(User, row.user_id)
+    if user is None or user.is_disabled:
+        return None
+    return user
 
 
 def end_session(session: Session, token: str | None) -> bool:

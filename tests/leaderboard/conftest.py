@@ -1,0 +1,1 @@
+"""Leaderboard tests run on the shared migrated database (tests/conftest.py)."""
