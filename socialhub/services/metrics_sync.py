@@ -269,8 +269,12 @@ def insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> 
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
-    return max(0, session.execute(stmt, rows).rowcount or 0)  # type: ignore[call-overload]
+    table = model.__table__  # type: ignore[attr-defined]
+    # Count what was really inserted from RETURNING: an executemany's rowcount is not
+    # reliable across drivers (psycopg reports none for batched inserts).
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.id)
+    result = session.execute(stmt, rows)  # type: ignore[call-overload]
+    return len(result.all())
 
 
 def _has_account_snapshot(session: Session, run_id: int, connection_id: int) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from rq import Queue
@@ -32,9 +31,22 @@ def test_system_status_names_pieces_queues_jobs_redis_and_database(db, admin, re
     assert jobs["refresh_leaderboard"].status == "never"
     # The tests' Redis lives outside the data directory: to this app it is external.
     assert status.redis.startswith("Redis ") and "(external)" in status.redis
-    own_dir = Path(redis.info("server")["config_file"]).parent.parent
-    assert "(embedded)" in health.describe_redis(redis, own_dir)
     assert status.database.startswith(("SQLite", "PostgreSQL")) and "@" not in status.database
+
+
+def test_an_embedded_redis_is_named_as_such(tmp_path):
+    """A Redis started from the data directory (as `socialhub up` does) reads as embedded."""
+    from redis import Redis
+
+    from socialhub import embedded_redis
+
+    server = embedded_redis.start(tmp_path / "redis", persist=False)
+    try:
+        conn = Redis.from_url(server.url)
+        assert "(embedded)" in health.describe_redis(conn, tmp_path)
+        assert "(external)" in health.describe_redis(conn, tmp_path / "elsewhere")
+    finally:
+        server.stop()
 
 
 def test_system_status_survives_redis_being_down(db, admin):

@@ -16,7 +16,7 @@ def _settings(tmp_path, keys=None) -> Settings:
     return Settings(SOCIALHUB_DATA_DIR=tmp_path, SOCIALHUB_ENCRYPTION_KEYS=keys)
 
 
-def test_generated_key_file_is_private(tmp_path):
+def test_generated_key_file_is_private(tmp_path, db):  # db: an empty database (no stored tokens)
     settings = _settings(tmp_path)
     keys = security.load_keys(settings)
     path = tmp_path / "encryption.keys"
@@ -25,7 +25,7 @@ def test_generated_key_file_is_private(tmp_path):
     assert security.load_keys(settings) == keys  # generated once, then reused
 
 
-def test_roundtrip_and_wrong_key(tmp_path):
+def test_roundtrip_and_wrong_key(tmp_path, db):  # db: an empty database (no stored tokens)
     settings = _settings(tmp_path)
     secret = security.encrypt("act.very-secret", settings)
     assert "very-secret" not in secret

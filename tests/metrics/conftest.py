@@ -14,6 +14,17 @@ from tests.connections.conftest import connect, make_user
 PLATFORMS = ("instagram", "facebook", "tiktok", "youtube", "linkedin", "x")
 
 
+@pytest.fixture(scope="package")
+def sandbox(tmp_path_factory):
+    """Metric tests get a sandbox of their own: they delete and add posts, which other test
+    packages must not find in the shared one."""
+    from tests.servers import SandboxHandle
+
+    handle = SandboxHandle(tmp_path_factory.mktemp("metrics-sandbox") / "sandbox.db")
+    yield handle
+    handle.close()
+
+
 @pytest.fixture
 def metrics_env(sandbox, db, redis, monkeypatch):
     """Providers point at the session's sandbox; yields the DB session."""
