@@ -258,7 +258,9 @@ def authenticate(
     settings = settings or get_settings()
     email = _plain_text(email, "email address", 320)
     password = _plain_text(password, "password", MAX_PASSWORD_LENGTH)
-    client = _plain_text(client, "client address", 200)[: login_throttle.CLIENT_MAX_LENGTH]
+    client = _plain_text(client, "client address", 200)
+    # An address is printable text; anything else (a NUL, which PostgreSQL cannot store) goes.
+    client = "".join(ch for ch in client if ch.isprintable())[: login_throttle.CLIENT_MAX_LENGTH]
     email = normalize_email(email)
     if not email or not password:
         raise UserError("Enter your email and password.")
