@@ -285,24 +285,41 @@ def track_published(session, target_id: int) -> None:
         )
 
 
-def _wait(job: Job, owner: str, exc: StepPending) -> RunOutcome:
-    """A step must wait on the platform: release the lease and come back at its time."""
-    when = exc.retry_at or utcnow() + timedelta(seconds=30)
+def _release(
+    job: Job, owner: str, *, to: S, step: str, message: str, when: datetime | None = None, **values
+) -> None:
+    """Move a target this worker holds out of its run: release the lease, book the next look
+    (`when`, re-enqueued for then) or none; `values` are more columns to set."""
     with session_scope() as s:
         transition(
             s,
             job.target_id,
             frm=S.publishing,
-            to=S.publishing,
-            step="waiting",
-            message=f"{exc.message} Checking again at {when:%H:%M:%S} UTC.",
+            to=to,
+            step=step,
+            message=message,
             extra_where=_held(owner),
             lease_owner=None,
             lease_expires_at=None,
             due_at=when,
-            attempts=PostTarget.attempts - 1,  # waiting is not a failed attempt
+            **values,
         )
-    enqueue(job.target_id, at=when)
+    if when is not None:
+        enqueue(job.target_id, at=when)
+
+
+def _wait(job: Job, owner: str, exc: StepPending) -> RunOutcome:
+    """A step must wait on the platform: release the lease and come back at its time."""
+    when = exc.retry_at or utcnow() + timedelta(seconds=30)
+    _release(
+        job,
+        owner,
+        to=S.publishing,
+        step="waiting",
+        message=f"{exc.message} Checking again at {when:%H:%M:%S} UTC.",
+        when=when,
+        attempts=PostTarget.attempts - 1,  # waiting is not a failed attempt
+    )
     return RunOutcome.pending
 
 
@@ -328,40 +345,28 @@ def reconcile(job: Job, owner: str, *, reason: str) -> RunOutcome:
     window = timedelta(minutes=get_settings().publish_reconcile_minutes)
     if settle is not None or utcnow() < since + window:
         when = settle or utcnow() + RECONCILE_EVERY
-        with session_scope() as s:
-            transition(
-                s,
-                job.target_id,
-                frm=S.publishing,
-                to=S.publishing,
-                step="reconciling",
-                message=f"{reason} Not found on the platform yet; looking again at {when:%H:%M} UTC.",
-                extra_where=_held(owner),
-                lease_owner=None,
-                lease_expires_at=None,
-                due_at=when,
-                attempts=PostTarget.attempts - 1,
-            )
-        enqueue(job.target_id, at=when)
-        return RunOutcome.reconciling
-    with session_scope() as s:
-        transition(
-            s,
-            job.target_id,
-            frm=S.publishing,
-            to=S.unconfirmed,
-            step="unconfirmed",
-            message=(
-                f"{reason} SocialHub could not find the post on {PLATFORM_LABELS[job.platform]}. "
-                "If it is there, paste its link; otherwise choose Publish again."
-            ),
-            error_code="unconfirmed",
-            extra_where=_held(owner),
-            lease_owner=None,
-            lease_expires_at=None,
-            due_at=None,
-            last_error="The platform did not confirm this post.",
+        _release(
+            job,
+            owner,
+            to=S.publishing,
+            step="reconciling",
+            message=f"{reason} Not found on the platform yet; looking again at {when:%H:%M} UTC.",
+            when=when,
+            attempts=PostTarget.attempts - 1,
         )
+        return RunOutcome.reconciling
+    _release(
+        job,
+        owner,
+        to=S.unconfirmed,
+        step="unconfirmed",
+        message=(
+            f"{reason} SocialHub could not find the post on {PLATFORM_LABELS[job.platform]}. "
+            "If it is there, paste its link; otherwise choose Publish again."
+        ),
+        error_code="unconfirmed",
+        last_error="The platform did not confirm this post.",
+    )
     return RunOutcome.unconfirmed
 
 
@@ -369,57 +374,45 @@ def _failed_call(job: Job, owner: str, exc: ProviderError) -> RunOutcome:
     settings = get_settings()
     label = PLATFORM_LABELS[job.platform]
     common = {
-        "extra_where": _held(owner),
-        "lease_owner": None,
-        "lease_expires_at": None,
         "last_error": exc.message,
         "error_code": str(exc.code or exc.kind)[:60],
         "platform_status": exc.status,
     }
     if isinstance(exc, RateLimited):
         when = exc.retry_at or utcnow() + BACKOFF_BASE
-        with session_scope() as s:
-            transition(
-                s,
-                job.target_id,
-                frm=S.publishing,
-                to=S.retrying,
-                step="rate_limited",
-                message=f"{exc.message} Rescheduled for {when:%Y-%m-%d %H:%M} UTC.",
-                due_at=when,
-                attempts=PostTarget.attempts - 1,  # the platform's limit is not our failure
-                **common,
-            )
-        enqueue(job.target_id, at=when)
+        _release(
+            job,
+            owner,
+            to=S.retrying,
+            step="rate_limited",
+            message=f"{exc.message} Rescheduled for {when:%Y-%m-%d %H:%M} UTC.",
+            when=when,
+            attempts=PostTarget.attempts - 1,  # the platform's limit is not our failure
+            **common,
+        )
         return RunOutcome.retrying
     if isinstance(exc, AuthExpired | AuthRevoked):
-        with session_scope() as s:
-            transition(
-                s,
-                job.target_id,
-                frm=S.publishing,
-                to=S.needs_reconnect,
-                step="needs_reconnect",
-                message=f"{exc.message} It will be published after you reconnect {label}.",
-                due_at=None,
-                **common,
-            )
+        _release(
+            job,
+            owner,
+            to=S.needs_reconnect,
+            step="needs_reconnect",
+            message=f"{exc.message} It will be published after you reconnect {label}.",
+            **common,
+        )
         return RunOutcome.needs_reconnect
     if isinstance(exc, TransientError) and job.attempts < settings.publish_max_attempts:
         delay = min(BACKOFF_BASE * (2 ** (job.attempts - 1)), BACKOFF_MAX)
         when = utcnow() + delay * random.uniform(0.8, 1.2)
-        with session_scope() as s:
-            transition(
-                s,
-                job.target_id,
-                frm=S.publishing,
-                to=S.retrying,
-                step="retrying",
-                message=f"{exc.message} Attempt {job.attempts + 1} at {when:%H:%M:%S} UTC.",
-                due_at=when,
-                **common,
-            )
-        enqueue(job.target_id, at=when)
+        _release(
+            job,
+            owner,
+            to=S.retrying,
+            step="retrying",
+            message=f"{exc.message} Attempt {job.attempts + 1} at {when:%H:%M:%S} UTC.",
+            when=when,
+            **common,
+        )
         return RunOutcome.retrying
     message = exc.message
     if isinstance(exc, TransientError):
