@@ -53,13 +53,17 @@ class PermissionMissing(ProviderError):
 
 class RateLimited(ProviderError):
     """The platform asks us to wait (`retry_at`). `app_wide` when the limit is the whole app's
-    (YouTube's project quota) rather than one account's."""
+    (YouTube's project quota) rather than one account's. `closes_gate=False` for a cap on one
+    kind of call only (Instagram's posts per 24 h): the caller waits, other calls go on."""
 
     kind = "rate_limited"
 
-    def __init__(self, message: str, *, app_wide: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, app_wide: bool = False, closes_gate: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.app_wide = app_wide
+        self.closes_gate = closes_gate
 
 
 class TransientError(ProviderError):

@@ -32,6 +32,8 @@ from socialhub.providers.base import (
     PostRef,
     PublishRequest,
     PublishResult,
+    QuotaReading,
+    RateLimited,
     RemotePost,
     StepPending,
     StepSaver,
@@ -193,6 +195,8 @@ class InstagramProvider(MetaGraphProvider):
         ig = self.ig_id(creds)
         if not steps.get(self.CREATED) and not steps.get(self.CREATE_MARKER):
             if not steps.get("container_id"):
+                if not steps.get("children"):
+                    self._check_publish_quota(creds, ig)
                 steps["container_id"] = self._create_container(creds, ig, request, steps, save_step)
                 save_step(steps)
             self._wait_until_ready(creds, str(steps["container_id"]), steps, save_step)
@@ -205,6 +209,43 @@ class InstagramProvider(MetaGraphProvider):
             save_step,
             PublishResult(status="published", post_id=created.post_id, url=body.get("permalink")),
         )
+
+    def _check_publish_quota(self, creds: Credentials, ig: str) -> None:
+        """Ask how many API posts the account has left in Instagram's moving 24-hour window
+        before uploading anything (C§1.2 step 5: the total is read at run time, 50 or 100).
+        Spent: wait an hour without making a container, which counts against its own cap."""
+        body = self.graph(
+            "GET",
+            f"/{ig}/content_publishing_limit",
+            creds.access_token,
+            creds=creds,
+            params={"fields": "quota_usage,config"},
+        )
+        item = (body.get("data") or [{}])[0]
+        used = item.get("quota_usage")
+        total = (item.get("config") or {}).get("quota_total")
+        if not isinstance(used, int) or not isinstance(total, int) or total < 0:
+            return  # an answer we cannot read: the create call's own refusal still guards
+        if self.quota_sink is not None:
+            self.quota_sink(
+                self.platform,
+                QuotaReading(
+                    bucket="content_publishing",
+                    account_key=ig,
+                    used=used,
+                    limit=total,
+                    percent=round(100.0 * used / total, 1) if total else 100.0,
+                    raw=item,
+                ),
+            )
+        if used >= total:
+            raise RateLimited(
+                f"Instagram allows {total} posts through its API per 24 hours and this account has "
+                "used them all; SocialHub will try again in an hour.",
+                platform=self.platform,
+                retry_at=utcnow() + timedelta(hours=1),
+                closes_gate=False,
+            )
 
     def _media_publish(self, creds: Credentials, ig: str, steps: dict[str, Any]) -> PublishResult:
         body = self.graph(

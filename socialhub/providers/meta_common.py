@@ -274,8 +274,12 @@ class MetaGraphProvider(Provider):
                 **kw,
             )
         if (code, sub) == PUBLISH_QUOTA:
+            # A cap on publishing only: metric reads of the account go on (no rate gate).
             return RateLimited(
-                f"{self.label} publishing limit reached: {said}", retry_at=utcnow() + timedelta(hours=1), **kw
+                f"{self.label} publishing limit reached: {said}",
+                retry_at=utcnow() + timedelta(hours=1),
+                closes_gate=False,
+                **kw,
             )
         if code in RATE_LIMIT_CODES and sub != 2207051:
             return RateLimited(

@@ -177,7 +177,7 @@ _STATUS_FOR_ERROR: dict[type[ProviderError], ConnectionStatus] = {
 def record_failure(connection_id: int, exc: ProviderError, *, job: str) -> None:
     """Keep what went wrong on the connection and in the sync error log. A revoked or expired
     login changes the status; anything else leaves the connection as it was."""
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited) and exc.closes_gate:
         rate_gate.block_from_error(exc, _account_key(connection_id))
     with session_scope() as s:
         conn = s.get(Connection, connection_id)

@@ -133,3 +133,18 @@ def test_quota_readings_are_saved_once_after_the_call(connect_env):
     buffer.flush(conn.id)
     rows = db.exec(select(QuotaUsage)).all()
     assert [(r.bucket, r.connection_id) for r in rows] == [("GET /2/users/me", conn.id)]
+
+
+def test_a_publishing_cap_does_not_close_the_gate_for_other_calls(connect_env, sandbox):
+    """Instagram's posts-per-24-h cap refuses publishing only: the metric sync of the same
+    account goes on (a closed gate would have stopped it for an hour)."""
+    db = connect_env
+    conn = connected(db, "instagram")
+    sandbox.set_config(**{"instagram.publish_quota_total": 0})
+    try:
+        with pytest.raises(RateLimited, match="0 posts through its API"):
+            access.call(conn.id, lambda p, c: p._check_publish_quota(c, c.account_id), job="publish")
+    finally:
+        sandbox.set_config(**{"instagram.publish_quota_total": 100})
+    assert rate_gate.blocked("instagram", conn.account_id) is None
+    assert svc.sync_account(user_id=conn.user_id, connection_id=conn.id).status == "active"

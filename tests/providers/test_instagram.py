@@ -314,6 +314,25 @@ def test_publish_quota_is_rate_limited(pub, media_server):
     assert info.value.retry_at is not None
 
 
+def test_spent_publishing_quota_is_seen_before_any_upload(pub, media_server):
+    """content_publishing_limit is read first: with the window spent no container is made
+    (containers have a cap of their own), and the limit does not stop other calls."""
+    readings: list = []
+    p, creds = provider(pub, quota_sink=lambda platform, r: readings.append(r)), creds_for(pub)
+    pub.set_config(**{"instagram.publish_quota_total": 1})
+    publish(p, creds, PublishRequest(caption="one", media=[image(media_server)]), {}, lambda s: None)
+    first = [r for r in readings if r.bucket == "content_publishing"]
+    assert [(r.used, r.limit, r.account_key) for r in first] == [(0, 1, IG1)]
+    containers = pub.counters()[f"calls:instagram:POST /v25.0/{IG1}/media"]
+    steps: dict = {}
+    with pytest.raises(RateLimited, match="1 posts through its API per 24 hours") as info:
+        p.publish(creds, PublishRequest(caption="two", media=[image(media_server)]), steps, lambda s: None)
+    assert info.value.closes_gate is False and info.value.retry_at > utcnow() + timedelta(minutes=59)
+    assert pub.counters()[f"calls:instagram:POST /v25.0/{IG1}/media"] == containers
+    assert steps == {} and readings[-1].used == 1 and readings[-1].percent == 100.0
+    assert p.get_account(creds).account_id == IG1
+
+
 def test_find_published(pub, media_server):
     p, creds = provider(pub), creds_for(pub)
     since = utcnow() - timedelta(minutes=1)
