@@ -39,8 +39,28 @@ def _env(name: str, *more: str) -> AliasChoices:
     return AliasChoices(name, *more)
 
 
+# The project's `.env` (next to rxconfig.py), wherever a command is started from: Settings,
+# rxconfig.py and Reflex's own variables all read this one file (the environment wins).
+ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = ROOT / ".env"
+
+
+def export_env_file(path: Path | None = None) -> None:
+    """Copy `.env` into os.environ for what Settings does not parse itself: Reflex's own
+    variables (REFLEX_*, GRANIAN_*) and child processes. A variable already in the
+    environment wins, as it does in Settings."""
+    from dotenv import dotenv_values
+
+    path = path or ENV_FILE
+    if not path.is_file():
+        return
+    for name, value in dotenv_values(path).items():
+        if value is not None:
+            os.environ.setdefault(name, value)
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", populate_by_name=True)
 
     environment: str = Field("development", validation_alias=_env("SOCIALHUB_ENV"))
     data_dir: Path = Field(Path("data"), validation_alias=_env("SOCIALHUB_DATA_DIR"))
@@ -51,6 +71,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=_env("SOCIALHUB_HOST"))
     port: int = Field(3000, validation_alias=_env("SOCIALHUB_PORT"))
     public_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_PUBLIC_URL"))
+    # Scale-out (README "Scale out"): Reflex's shared state store (sessions), and how many
+    # backend worker processes one `socialhub web` starts (unset: Reflex's own default,
+    # 2 x CPUs + 1 capped at 8 with a Redis state store, 1 without).
+    reflex_redis_url: str | None = Field(None, validation_alias=_env("REFLEX_REDIS_URL"))
+    web_workers: int | None = Field(None, ge=1, le=64, validation_alias=_env("SOCIALHUB_WEB_WORKERS"))
 
     session_ttl_hours: int = Field(24 * 14, validation_alias=_env("SOCIALHUB_SESSION_TTL_HOURS"))
     login_max_failures: int = Field(5, validation_alias=_env("SOCIALHUB_LOGIN_MAX_FAILURES"))

@@ -11,12 +11,17 @@ from rq_scheduler import Scheduler
 from sqlmodel import select
 
 from socialhub.models import Heartbeat, JobRun
+from tests.servers import process_env
 from worker.schedule import PERIODIC_JOBS, register_periodic_jobs
 
 
 def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "socialhub.cli", *args], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "socialhub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=process_env(),
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from socialhub.config import Settings
 from socialhub.services.startup import check_state_redis, clear_disk_states
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +70,5 @@ def test_state_files_left_by_an_older_version_are_deleted(tmp_path):
         ("", False),
     ],
 )
-def test_a_state_redis_without_password_is_named(monkeypatch, url, warns):
-    monkeypatch.setenv("REFLEX_REDIS_URL", url)
-    assert bool(check_state_redis()) is warns
+def test_a_state_redis_without_password_is_named(url, warns):
+    assert bool(check_state_redis(Settings(REFLEX_REDIS_URL=url))) is warns
