@@ -39,10 +39,15 @@ def _env(name: str, *more: str) -> AliasChoices:
     return AliasChoices(name, *more)
 
 
-# The project's `.env` (next to rxconfig.py), wherever a command is started from: Settings,
-# rxconfig.py and Reflex's own variables all read this one file (the environment wins).
+# The project's `.env` (next to rxconfig.py), wherever a command is started from, or the
+# file SOCIALHUB_ENV_FILE names: Settings, rxconfig.py and Reflex's own variables all read
+# this one file (the environment wins).
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
+
+
+def env_file() -> Path:
+    return Path(os.environ.get("SOCIALHUB_ENV_FILE") or ENV_FILE)
 
 
 def export_env_file(path: Path | None = None) -> None:
@@ -51,7 +56,7 @@ def export_env_file(path: Path | None = None) -> None:
     environment wins, as it does in Settings."""
     from dotenv import dotenv_values
 
-    path = path or ENV_FILE
+    path = path or env_file()
     if not path.is_file():
         return
     for name, value in dotenv_values(path).items():
@@ -225,7 +230,7 @@ def write_secret_file(path: Path, content: str) -> None:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=env_file())
 
 
 def reset_settings_cache() -> None:
