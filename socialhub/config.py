@@ -7,7 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLATFORMS = ("instagram", "facebook", "tiktok", "youtube", "linkedin", "x")
@@ -165,6 +165,12 @@ class Settings(BaseSettings):
 
     x_client_id: str | None = Field(None, validation_alias=_env("X_CLIENT_ID"))
     x_client_secret: str | None = Field(None, validation_alias=_env("X_CLIENT_SECRET"))
+
+    @field_validator("web_workers", "reflex_redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        # `SOCIALHUB_WEB_WORKERS=` in a .env or unit file means "Reflex's default".
+        return None if isinstance(value, str) and not value.strip() else value
 
     # --- derived values -------------------------------------------------------------
     @property
