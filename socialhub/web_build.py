@@ -188,6 +188,21 @@ def serve(settings: Settings) -> None:
     )
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def binding_warning(settings: Settings) -> str | None:
+    """A web process bound beyond loopback answers whoever reaches its port, not only the proxy."""
+    if settings.host in LOOPBACK_HOSTS or settings.host.startswith("127."):
+        return None
+    return (
+        f"listening on {settings.host}:{settings.port} (SOCIALHUB_HOST), not loopback: anyone who "
+        "reaches this port talks to this web process directly, past the proxy's TLS, and can set "
+        "X-Forwarded-For (REFLEX_TRUSTED_PROXY_HOPS) to dodge the per-address login limit. Bind "
+        "a private address and let only the proxy reach the port (firewall)."
+    )
+
+
 def run_web(settings: Settings, *, build_if_needed: bool = False) -> None:
     """`socialhub web`: serve the current build. Under `socialhub up` (build_if_needed) a
     missing or outdated build is made first; started on its own, it refuses instead."""
@@ -203,5 +218,7 @@ def run_web(settings: Settings, *, build_if_needed: bool = False) -> None:
             f"`socialhub build` (same SOCIALHUB_PUBLIC_URL as the web processes: {settings.base_url}), "
             "then start the web processes; they share that build and never rebuild it."
         )
+    if warning := binding_warning(settings):
+        print(f"[socialhub] warning: {warning}", flush=True)
     os.chdir(ROOT)
     serve(settings)

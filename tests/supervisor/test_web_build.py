@@ -90,3 +90,16 @@ def test_web_refuses_without_a_build_and_names_socialhub_build(tree):
     settings = Settings(SOCIALHUB_PUBLIC_URL="https://hub.example")
     with pytest.raises(web_build.BuildMissing, match="`socialhub build`"):
         web_build.run_web(settings)
+
+
+@pytest.mark.parametrize(
+    ("host", "warns"),
+    [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("10.0.0.5", True)],  # noqa: S104
+)
+def test_a_web_process_bound_beyond_loopback_is_warned_about(host, warns):
+    from socialhub.config import Settings
+
+    warning = web_build.binding_warning(Settings(SOCIALHUB_HOST=host, SOCIALHUB_PORT=3001))
+    assert (warning is not None) is warns
+    if warns:
+        assert f"{host}:3001" in warning and "firewall" in warning
