@@ -1,23 +1,26 @@
-"""Reflex configuration. Ports, hosts and origins come from SocialHub's settings (env)."""
-
-import os
+"""Reflex configuration. Ports, hosts, the public URL and the state store come from
+SocialHub's settings, read exactly as socialhub/config.py reads them: the environment,
+then the project's `.env` (which is also exported for Reflex's own REFLEX_* variables)."""
 
 import reflex as rx
 from reflex.constants import StateManagerMode
 
-from socialhub.config import get_settings
+from socialhub.config import export_env_file, get_settings
 from socialhub.http_security import allowed_origins
 
+export_env_file()
 _settings = get_settings()
 _public = _settings.base_url
-_redis_state = os.environ.get("REFLEX_REDIS_URL") or None
+_redis_state = _settings.reflex_redis_url or None
 
 config = rx.Config(
     app_name="socialhub",
     app_module_import="socialhub.app",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    # Single-port mode: the backend serves the built frontend, so both URLs are one.
+    # Single-port mode: the backend serves the built frontend, so both URLs are one. The
+    # build bakes this URL into the pages (.web env.json): behind a proxy it is the proxy's
+    # (SOCIALHUB_PUBLIC_URL), so every page talks to the proxy, never to one web process.
     api_url=_public,
     deploy_url=_public,
     backend_port=_settings.port,

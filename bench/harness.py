@@ -85,6 +85,12 @@ def stack(prefix: str):
     data_dir = Path(tempfile.mkdtemp(prefix=f"socialhub-bench-{prefix}-"))
     os.environ["SOCIALHUB_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("SOCIALHUB_ENV", "test")
+    # Workers are started on their own (not by `socialhub up`): like an operator's, they
+    # need the keys explicitly, the same for every process.
+    if not os.environ.get("SOCIALHUB_ENCRYPTION_KEYS"):
+        from cryptography.fernet import Fernet
+
+        os.environ["SOCIALHUB_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
     token = "bench-sandbox-admin"
     sandbox_port = free_port()
     os.environ["SOCIALHUB_SANDBOX_URL"] = f"http://127.0.0.1:{sandbox_port}"

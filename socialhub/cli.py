@@ -10,7 +10,7 @@ import typer
 
 from socialhub.cli_posts import posts_app
 from socialhub.cli_track import track_app
-from socialhub.config import get_settings
+from socialhub.config import export_env_file, get_settings
 from socialhub.migrations import migrate_database  # also re-exported for older imports
 
 app = typer.Typer(
@@ -20,6 +20,24 @@ admin_app = typer.Typer(help="Administrator accounts.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(posts_app, name="post")
 app.add_typer(track_app)  # track, tracked, untrack, import-posts, sync at the top level
+
+
+@app.callback()
+def _main() -> None:
+    # `.env` reaches Reflex's own variables and every child process the same way it reaches
+    # Settings (the environment wins).
+    export_env_file()
+
+
+def _require_explicit_keys(command: str) -> None:
+    """Outside `socialhub up`, web, worker and scheduler need SOCIALHUB_ENCRYPTION_KEYS."""
+    from socialhub.services.startup import StartupRefused, require_explicit_keys
+
+    try:
+        require_explicit_keys(get_settings(), command)
+    except StartupRefused as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _logging() -> None:
@@ -47,11 +65,32 @@ def migrate() -> None:
 
 
 @app.command()
-def web() -> None:
-    """Run the Reflex web app alone (production build, single port; rebuilt only when changed)."""
+def build() -> None:
+    """Build the web frontend once per release, for SOCIALHUB_PUBLIC_URL (the proxy's URL)."""
+    from socialhub.web_build import STAMP
+    from socialhub.web_build import build as build_web
+
+    settings = get_settings()
+    if not settings.public_url:
+        typer.echo(
+            f"note: SOCIALHUB_PUBLIC_URL is not set: the pages will talk to {settings.base_url}. "
+            "Behind a proxy, set it to the URL people open."
+        )
+    build_web(settings)
+    typer.echo(f"Frontend built for {settings.base_url} ({STAMP}).")
+
+
+@app.command()
+def web(
+    build_if_needed: bool = typer.Option(
+        False, "--build-if-needed", hidden=True, help="Build first when needed (what `socialhub up` does)."
+    ),
+) -> None:
+    """Serve the web app from the build `socialhub build` made (single port; never rebuilds)."""
     from socialhub.web_build import run_web
 
-    run_web(get_settings())
+    _require_explicit_keys("web")
+    run_web(get_settings(), build_if_needed=build_if_needed)
 
 
 @app.command()
@@ -60,6 +99,7 @@ def worker(
     burst: bool = typer.Option(False, help="Exit when the queues are empty."),
 ) -> None:
     """Run an RQ worker."""
+    _require_explicit_keys("worker")
     _logging()
     from worker.main import run_worker
 
@@ -72,6 +112,7 @@ def scheduler(
     burst: bool = typer.Option(False, help="One pass, then exit."),
 ) -> None:
     """Run the rq-scheduler (periodic jobs and delayed work)."""
+    _require_explicit_keys("scheduler")
     _logging()
     from worker.main import run_scheduler
 

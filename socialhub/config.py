@@ -7,7 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLATFORMS = ("instagram", "facebook", "tiktok", "youtube", "linkedin", "x")
@@ -39,8 +39,33 @@ def _env(name: str, *more: str) -> AliasChoices:
     return AliasChoices(name, *more)
 
 
+# The project's `.env` (next to rxconfig.py), wherever a command is started from, or the
+# file SOCIALHUB_ENV_FILE names: Settings, rxconfig.py and Reflex's own variables all read
+# this one file (the environment wins).
+ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = ROOT / ".env"
+
+
+def env_file() -> Path:
+    return Path(os.environ.get("SOCIALHUB_ENV_FILE") or ENV_FILE)
+
+
+def export_env_file(path: Path | None = None) -> None:
+    """Copy `.env` into os.environ for what Settings does not parse itself: Reflex's own
+    variables (REFLEX_*, GRANIAN_*) and child processes. A variable already in the
+    environment wins, as it does in Settings."""
+    from dotenv import dotenv_values
+
+    path = path or env_file()
+    if not path.is_file():
+        return
+    for name, value in dotenv_values(path).items():
+        if value is not None:
+            os.environ.setdefault(name, value)
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", populate_by_name=True)
 
     environment: str = Field("development", validation_alias=_env("SOCIALHUB_ENV"))
     data_dir: Path = Field(Path("data"), validation_alias=_env("SOCIALHUB_DATA_DIR"))
@@ -51,6 +76,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=_env("SOCIALHUB_HOST"))
     port: int = Field(3000, validation_alias=_env("SOCIALHUB_PORT"))
     public_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_PUBLIC_URL"))
+    # Scale-out (README "Scale out"): Reflex's shared state store (sessions), and how many
+    # backend worker processes one `socialhub web` starts (unset: Reflex's own default,
+    # 2 x CPUs + 1 capped at 8 with a Redis state store, 1 without).
+    reflex_redis_url: str | None = Field(None, validation_alias=_env("REFLEX_REDIS_URL"))
+    web_workers: int | None = Field(None, ge=1, le=64, validation_alias=_env("SOCIALHUB_WEB_WORKERS"))
 
     session_ttl_hours: int = Field(24 * 14, validation_alias=_env("SOCIALHUB_SESSION_TTL_HOURS"))
     login_max_failures: int = Field(5, validation_alias=_env("SOCIALHUB_LOGIN_MAX_FAILURES"))
@@ -136,6 +166,12 @@ class Settings(BaseSettings):
     x_client_id: str | None = Field(None, validation_alias=_env("X_CLIENT_ID"))
     x_client_secret: str | None = Field(None, validation_alias=_env("X_CLIENT_SECRET"))
 
+    @field_validator("web_workers", "reflex_redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        # `SOCIALHUB_WEB_WORKERS=` in a .env or unit file means "Reflex's default".
+        return None if isinstance(value, str) and not value.strip() else value
+
     # --- derived values -------------------------------------------------------------
     @property
     def is_production(self) -> bool:
@@ -200,7 +236,7 @@ def write_secret_file(path: Path, content: str) -> None:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=env_file())
 
 
 def reset_settings_cache() -> None:

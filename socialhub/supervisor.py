@@ -23,6 +23,7 @@ from pathlib import Path
 from socialhub import instance
 from socialhub.config import Settings, get_settings
 from socialhub.pieces import Child, RedisPiece, describe_exit, port_in_use, probe
+from socialhub.services.startup import SUPERVISOR_ENV
 
 STOP_GRACE = 15.0  # seconds between SIGTERM and SIGKILL
 
@@ -184,7 +185,7 @@ class Supervisor:
             self.children.append(Child(f"worker-{i + 1}", [*exe, "worker"]))
         self.children.append(Child("scheduler", [*exe, "scheduler"]))
         if self.web:
-            self.children.append(Child("web", [*exe, "web"], to_terminal=True))
+            self.children.append(Child("web", [*exe, "web", "--build-if-needed"], to_terminal=True))
 
     def start(self) -> None:
         self.run_dir.mkdir(exist_ok=True)
@@ -192,7 +193,13 @@ class Supervisor:
         self._owns_pidfile = _claim_pidfile(self.pidfile)
         self._check_ports()
         self._prepare()
-        self.env = {**os.environ, "SOCIALHUB_DATA_DIR": str(self.data), instance.ENV: self.instance_id}
+        self.env = {
+            **os.environ,
+            "SOCIALHUB_DATA_DIR": str(self.data),
+            instance.ENV: self.instance_id,
+            # Marks the single-machine mode: children share this data directory and its key file.
+            SUPERVISOR_ENV: str(os.getpid()),
+        }
         if self.settings.redis_url:
             _say(f"using Redis at {self.settings.redis_url.split('@')[-1]}")
         else:

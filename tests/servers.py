@@ -100,3 +100,15 @@ class SandboxHandle:
     def close(self) -> None:
         self.control.close()
         self.server.stop()
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    """The environment for a `socialhub worker/scheduler/web` a test starts on its own: what
+    an operator gives such a process, the same SOCIALHUB_ENCRYPTION_KEYS as everyone else
+    (here, the keys the test process itself uses; see startup.require_explicit_keys)."""
+    import os
+
+    from socialhub import security
+
+    keys = ",".join(k.decode() for k in security.load_keys())
+    return {**os.environ, "SOCIALHUB_ENCRYPTION_KEYS": keys, **extra}

@@ -70,21 +70,24 @@ def _system() -> rx.Component:
             gap="3",
             width="100%",
         ),
-        rx.heading("Workers and scheduler", size="3", as_="h2"),
+        rx.heading("Workers and schedulers", size="3", as_="h2"),
         _table(
-            ["Name", "Kind", "State", "Last heartbeat"],
+            ["Name", "Kind", "Host", "Pid", "State", "Last heartbeat", "Detail"],
             AdminState.pieces,
             lambda p: rx.table.row(
                 _cell(p.name),
                 _cell(p.kind),
+                _cell(p.host),
+                _cell(p.pid),
                 _cell(
                     rx.cond(
                         p.alive,
                         rx.badge("running", color_scheme="green"),
-                        rx.badge("down", color_scheme="red"),
+                        rx.badge("stale: no heartbeat", color_scheme="red"),
                     )
                 ),
                 _cell(p.last_beat),
+                _cell(_small(p.detail)),
             ),
             "No worker or scheduler has ever reported in.",
         ),

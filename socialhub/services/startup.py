@@ -27,6 +27,36 @@ class StartupRefused(RuntimeError):
     """The install must not start; str() says why and what to do."""
 
 
+# `socialhub up` puts its own pid here for its children. The single-machine mode is exactly
+# this: a process whose parent is the `socialhub up` named by this variable. Its children
+# share that supervisor's data directory, hence one key file. Any other web, worker or
+# scheduler process (a systemd unit, a Procfile line, a second machine) may have a data
+# directory of its own and must be given the keys explicitly.
+SUPERVISOR_ENV = "SOCIALHUB_SUPERVISOR_PID"
+
+
+def started_by_supervisor() -> bool:
+    """True when this process is a child of the `socialhub up` that marked its environment."""
+    value = os.environ.get(SUPERVISOR_ENV, "")
+    return value.isdigit() and int(value) == os.getppid()
+
+
+def require_explicit_keys(settings: Settings, command: str) -> None:
+    """Refuse a separately started web, worker or scheduler without SOCIALHUB_ENCRYPTION_KEYS."""
+    if settings.encryption_keys or started_by_supervisor():
+        return
+    raise StartupRefused(
+        f"`socialhub {command}` was started on its own (not by `socialhub up`) and "
+        "SOCIALHUB_ENCRYPTION_KEYS is not set. Every web, worker and scheduler process must use "
+        "the same keys: a process with a data directory of its own would generate a key of its "
+        "own, and then could not decrypt the tokens the others stored (token refresh, publishing "
+        "and syncs fail). Set SOCIALHUB_ENCRYPTION_KEYS to the same comma-separated Fernet keys "
+        "(newest first) for every process: an install that ran `socialhub up` has them in "
+        f"{security.key_file_path(settings)} (one per line); a new one comes from `python -c "
+        '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+    )
+
+
 def private_umask() -> None:
     """New files 0600 and directories 0700 from now on, in this process and its children."""
     os.umask(PRIVATE_UMASK)
@@ -105,9 +135,9 @@ def clear_disk_states(directory: Path | None = None) -> list[str]:
     ]
 
 
-def check_state_redis() -> list[str]:
+def check_state_redis(settings: Settings | None = None) -> list[str]:
     """A shared Reflex state store holds session tokens: it must require a password."""
-    url = os.environ.get("REFLEX_REDIS_URL") or ""
+    url = (settings or get_settings()).reflex_redis_url or ""
     if not url:
         return []
     parts = urlsplit(url)
@@ -126,5 +156,5 @@ def check_startup(settings: Settings | None = None) -> list[str]:
     warnings = secure_data_dir(settings)
     warnings += check_keys(settings)
     warnings += clear_disk_states()
-    warnings += check_state_redis()
+    warnings += check_state_redis(settings)
     return warnings

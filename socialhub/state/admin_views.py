@@ -37,6 +37,9 @@ class PieceView:
     kind: str = ""
     alive: bool = False
     last_beat: str = ""
+    host: str = ""
+    pid: str = ""
+    detail: str = ""
 
 
 @dataclass
@@ -139,7 +142,22 @@ class UserView:
 
 
 def piece(p, now: datetime) -> PieceView:
-    return PieceView(p.name, p.kind, p.alive, when_text(p.last_beat_at, now))
+    """One worker or scheduler process (each beats under its own host and pid)."""
+    info = p.info or {}
+    detail = ""
+    if p.kind == "scheduler" and "passes" in info:
+        detail = f"{info['passes']} passes, {info.get('skipped_lock_taken', 0)} skipped (lock taken)"
+    elif p.kind == "worker" and info.get("queues"):
+        detail = "queues " + ", ".join(info["queues"])
+    return PieceView(
+        p.name,
+        p.kind,
+        p.alive,
+        when_text(p.last_beat_at, now),
+        str(info.get("host", "")),
+        str(info.get("pid", "")),
+        detail,
+    )
 
 
 def queue(q: health.QueueInfo) -> QueueView:

@@ -55,3 +55,28 @@ def test_thresholds_are_the_declared_ones(db):
     assert heartbeats.scheduler_problem(db, now=later) == (
         f"The scheduler has not run for {int(limit.total_seconds() // 60)} minutes: scheduled work is waiting."
     )
+
+
+def test_two_schedulers_are_listed_apart_and_the_stale_one_says_so(db):
+    """Each scheduler process beats under its own host and pid (worker/main.py); the admin
+    view lists both, with host, pid and passes, and marks the one that stopped beating."""
+    from socialhub.state.admin_views import piece
+
+    now = utcnow()
+    for host, pid, age in (("web1", 101, timedelta(seconds=5)), ("web2", 202, timedelta(minutes=9))):
+        db.add(
+            Heartbeat(
+                name=f"scheduler:{host}-{pid}",
+                kind="scheduler",
+                last_beat_at=now - age,
+                info={"host": host, "pid": pid, "interval": 10, "passes": 7, "skipped_lock_taken": 1},
+            )
+        )
+    db.commit()
+    views = {v.host: v for v in (piece(p, now) for p in heartbeats.status(db, now=now))}
+    assert set(views) == {"web1", "web2"}
+    assert views["web1"].alive and views["web1"].pid == "101"
+    assert not views["web2"].alive and views["web2"].pid == "202"
+    assert views["web1"].detail == "7 passes, 1 skipped (lock taken)"
+    # The live one is enough: the UI's warning speaks of workers here, not of the scheduler.
+    assert heartbeats.scheduler_problem(db, now=now) == "No worker is running: queued jobs are waiting."

@@ -11,12 +11,17 @@ from rq_scheduler import Scheduler
 from sqlmodel import select
 
 from socialhub.models import Heartbeat, JobRun
+from tests.servers import process_env
 from worker.schedule import PERIODIC_JOBS, register_periodic_jobs
 
 
 def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "socialhub.cli", *args], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "socialhub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=process_env(),
     )
 
 
@@ -54,6 +59,10 @@ def test_scheduled_job_fires_through_rq_scheduler(db, redis):
     assert Job.fetch("sched-1", connection=redis).return_value() == {"echo": "later", "db": 1}
     beats = db.exec(select(Heartbeat).where(Heartbeat.kind == "scheduler")).all()
     assert len(beats) == 1
+    # One row per process: host and pid, and the pass it ran.
+    info = beats[0].info
+    assert beats[0].name == f"scheduler:{info['host']}-{info['pid']}"
+    assert info["passes"] == 1 and info["interval"] == 10
 
 
 def test_periodic_jobs_register_once(redis):

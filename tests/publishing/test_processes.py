@@ -19,6 +19,7 @@ from socialhub.models import TargetStatus as S
 from socialhub.services import publishing
 from socialhub.services.dispatch import dispatch_due
 from tests.publishing.conftest import JPEG, connected_account, run_until_settled
+from tests.servers import process_env
 
 
 def _cli(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -27,7 +28,7 @@ def _cli(*args: str, timeout: float = 120, env: dict | None = None) -> subproces
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env=process_env(**(env or {})),
     )
 
 
@@ -138,7 +139,7 @@ def test_worker_killed_mid_publish_neither_loses_nor_duplicates(publish_env, san
     reset_settings_cache()
     worker = subprocess.Popen(
         [sys.executable, "-m", "socialhub.cli", "worker", "publish"],
-        env={**os.environ, **env},
+        env=process_env(**env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

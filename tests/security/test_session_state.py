@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from socialhub.config import Settings
 from socialhub.services.startup import check_state_redis, clear_disk_states
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +21,8 @@ def reflex_config(**env: str) -> dict[str, str]:
     """rxconfig as `reflex run` loads it, in a process of its own."""
     script = (
         "import rxconfig; c = rxconfig.config; "
-        "print(c.state_manager_mode.value); print(','.join(c.cors_allowed_origins))"
+        "print(c.state_manager_mode.value); print(','.join(c.cors_allowed_origins)); "
+        "print(c.api_url); print(c.backend_port); print(c.redis_url)"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("REFLEX_", "SOCIALHUB_PUBLIC"))}
     out = subprocess.run(
@@ -32,8 +34,8 @@ def reflex_config(**env: str) -> dict[str, str]:
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    mode, origins = out.stdout.split()[-2:]
-    return {"mode": mode, "origins": origins}
+    mode, origins, api_url, port, redis_url = out.stdout.split()[-5:]
+    return {"mode": mode, "origins": origins, "api_url": api_url, "port": port, "redis_url": redis_url}
 
 
 def test_one_web_process_keeps_state_in_memory_not_on_disk():
@@ -42,6 +44,26 @@ def test_one_web_process_keeps_state_in_memory_not_on_disk():
 
 def test_scaled_out_state_goes_to_redis():
     assert reflex_config(REFLEX_REDIS_URL="redis://:secret@127.0.0.1:6399/3")["mode"] == "redis"
+
+
+def test_settings_in_an_env_file_mean_what_they_mean_in_the_environment(tmp_path):
+    """Issue 19: with the settings in `.env`, rxconfig listened on one port while the pages
+    connected to 3000, and REFLEX_REDIS_URL was ignored (state went to .states/)."""
+    env_file = tmp_path / "socialhub.env"
+    env_file.write_text(
+        "SOCIALHUB_PORT=4317\nSOCIALHUB_PUBLIC_URL=https://hub.example.org\n"
+        "REFLEX_REDIS_URL=redis://:secret@127.0.0.1:6399/3\n"
+    )
+    from_file = reflex_config(SOCIALHUB_ENV_FILE=str(env_file))
+    assert from_file == {
+        "mode": "redis",
+        "origins": "https://hub.example.org",
+        "api_url": "https://hub.example.org",
+        "port": "4317",
+        "redis_url": "redis://:secret@127.0.0.1:6399/3",
+    }
+    # The environment wins over the file, as in Settings.
+    assert reflex_config(SOCIALHUB_ENV_FILE=str(env_file), SOCIALHUB_PORT="4318")["port"] == "4318"
 
 
 def test_cors_allows_only_the_apps_own_origin():
@@ -69,6 +91,5 @@ def test_state_files_left_by_an_older_version_are_deleted(tmp_path):
         ("", False),
     ],
 )
-def test_a_state_redis_without_password_is_named(monkeypatch, url, warns):
-    monkeypatch.setenv("REFLEX_REDIS_URL", url)
-    assert bool(check_state_redis()) is warns
+def test_a_state_redis_without_password_is_named(url, warns):
+    assert bool(check_state_redis(Settings(REFLEX_REDIS_URL=url))) is warns

@@ -82,7 +82,9 @@ def test_kill_scheduler_restarts_it_and_scheduled_work_still_fires(start_up):
     old = up.pid("scheduler")
     os.kill(old, signal.SIGKILL)
     _restarted(up, "scheduler", old)
-    assert len(_periodic_ids(up)) == len(PERIODIC_JOBS)
+    # Killed right after start-up, the first one may not have registered them yet (start-up
+    # imports take seconds on a busy machine): the restarted one does.
+    wait_until(lambda: len(_periodic_ids(up)) == len(PERIODIC_JOBS), 30, "periodic jobs registered")
     _finished(up, "scheduled-before-kill", timeout=60)
     _still_serving(up)
     assert up.stop() == 0

@@ -26,54 +26,80 @@ def tree(tmp_path, monkeypatch):
     return tmp_path
 
 
-ENV = {"SOCIALHUB_PORT": "3000"}
+URL = "http://127.0.0.1:3000"
 
 
 @pytest.mark.parametrize(
     "rel", ["rxconfig.py", "socialhub/pages/home.py", "socialhub/state/auth.py", "assets/logo.svg"]
 )
 def test_an_input_change_changes_the_digest(tree, rel):
-    before = web_build.inputs_digest(ENV)
-    assert web_build.inputs_digest(ENV) == before  # stable
+    before = web_build.inputs_digest(URL)
+    assert web_build.inputs_digest(URL) == before  # stable
     (tree / rel).write_text((tree / rel).read_text() + "# changed\n")
-    assert web_build.inputs_digest(ENV) != before
+    assert web_build.inputs_digest(URL) != before
 
 
-def test_a_new_page_and_baked_settings_count_but_the_sandbox_does_not(tree):
-    before = web_build.inputs_digest(ENV)
+def test_a_new_page_and_the_public_url_count_but_the_sandbox_does_not(tree):
+    before = web_build.inputs_digest(URL)
     (tree / "socialhub/sandbox/core.py").write_text("SANDBOX = 2\n")
-    assert web_build.inputs_digest(ENV) == before
-    assert web_build.inputs_digest({"SOCIALHUB_PORT": "3001"}) != before
-    assert web_build.inputs_digest({**ENV, "SOCIALHUB_PUBLIC_URL": "https://hub.example"}) != before
+    assert web_build.inputs_digest(URL) == before
+    assert web_build.inputs_digest("http://127.0.0.1:3001") != before
+    assert web_build.inputs_digest("https://hub.example") != before
+    assert web_build.inputs_digest(URL + "/") == before
     (tree / "socialhub/pages/new.py").write_text("NEW = 1\n")
-    assert web_build.inputs_digest(ENV) != before
+    assert web_build.inputs_digest(URL) != before
 
 
-def test_current_needs_our_stamp_and_our_build(tree, monkeypatch):
-    digest = web_build.inputs_digest(ENV)
-    assert not web_build.build_is_current(digest)
+def _fake_export(cmd, **kwargs):  # what `reflex export` leaves behind
+    web_build.BUILT_INDEX.parent.mkdir(parents=True, exist_ok=True)
+    web_build.BUILT_INDEX.write_text("<html>ours</html>")
+    return subprocess.CompletedProcess(cmd, 0)
 
-    def fake_export(cmd, **kwargs):  # what `reflex export` leaves behind
-        web_build.BUILT_INDEX.parent.mkdir(parents=True, exist_ok=True)
-        web_build.BUILT_INDEX.write_text("<html>ours</html>")
-        return subprocess.CompletedProcess(cmd, 0)
 
-    monkeypatch.setattr(web_build.subprocess, "run", fake_export)
-    web_build.build_frontend({}, digest)
-    assert web_build.build_is_current(digest)
-    assert not web_build.build_is_current(web_build.inputs_digest({"SOCIALHUB_PORT": "9"}))
+def test_current_needs_our_stamp_our_build_and_the_same_public_url(tree, monkeypatch):
+    assert "no frontend build" in web_build.why_not_current(URL)
+    monkeypatch.setattr(web_build.subprocess, "run", _fake_export)
+    web_build.build_frontend({}, URL)
+    assert web_build.build_is_current(URL)
+    assert web_build.read_stamp()["public_url"] == URL
+    other = web_build.why_not_current("https://hub.example")
+    assert "made for the public URL http://127.0.0.1:3000" in other and "https://hub.example" in other
+    (tree / "socialhub/pages/home.py").write_text("PAGE = 'changed'\n")
+    assert "other sources" in web_build.why_not_current(URL)
+    (tree / "socialhub/pages/home.py").write_text("PAGE = 'home'\n")
+    assert web_build.build_is_current(URL)
     # Someone ran `reflex run` here with other settings: the build is no longer ours.
     web_build.BUILT_INDEX.write_text("<html>theirs</html>")
-    assert not web_build.build_is_current(digest)
+    assert "changed since `socialhub build`" in web_build.why_not_current(URL)
     web_build.BUILT_INDEX.unlink()
-    assert not web_build.build_is_current(digest)
+    assert "no frontend build" in web_build.why_not_current(URL)
 
 
 def test_a_failed_build_leaves_no_stamp(tree, monkeypatch):
-    digest = web_build.inputs_digest(ENV)
     web_build.STAMP.parent.mkdir(parents=True)
     web_build.STAMP.write_text("old stamp\n")
     monkeypatch.setattr(web_build.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 1))
     with pytest.raises(SystemExit, match="the frontend build failed"):
-        web_build.build_frontend({}, digest)
+        web_build.build_frontend({}, URL)
     assert not web_build.STAMP.exists()
+
+
+def test_web_refuses_without_a_build_and_names_socialhub_build(tree):
+    from socialhub.config import Settings
+
+    settings = Settings(SOCIALHUB_PUBLIC_URL="https://hub.example")
+    with pytest.raises(web_build.BuildMissing, match="`socialhub build`"):
+        web_build.run_web(settings)
+
+
+@pytest.mark.parametrize(
+    ("host", "warns"),
+    [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("10.0.0.5", True)],  # noqa: S104
+)
+def test_a_web_process_bound_beyond_loopback_is_warned_about(host, warns):
+    from socialhub.config import Settings
+
+    warning = web_build.binding_warning(Settings(SOCIALHUB_HOST=host, SOCIALHUB_PORT=3001))
+    assert (warning is not None) is warns
+    if warns:
+        assert f"{host}:3001" in warning and "firewall" in warning
