@@ -77,6 +77,7 @@ def _header_json(resp: httpx.Response, name: str) -> Any:
 
 
 class MetaGraphProvider(Provider):
+    MEDIA_FROM_FILE = False  # Instagram and Facebook pull media from its URL
     """Base of InstagramProvider and FacebookProvider (Facebook Login + Graph API)."""
 
     GRAPH_VERSION: ClassVar[str] = GRAPH_VERSION
