@@ -97,8 +97,7 @@ def media_files(tmp_path_factory) -> Path:
     return d
 
 
-@pytest.fixture
-def empty_worker_dir(tmp_path, monkeypatch) -> Path:
+def become_worker_elsewhere(tmp_path: Path, monkeypatch) -> Path:
     """Turn this process into a worker on another machine: an empty data directory, the same
     database and the same encryption keys (what scale-out requires)."""
     from socialhub import security
@@ -111,4 +110,5 @@ def empty_worker_dir(tmp_path, monkeypatch) -> Path:
     worker_dir = tmp_path / "worker-data"
     monkeypatch.setenv("SOCIALHUB_DATA_DIR", str(worker_dir))
     reset_settings_cache()
+    assert get_settings().data_dir == worker_dir and not worker_dir.exists()
     return worker_dir
