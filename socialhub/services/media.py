@@ -12,6 +12,7 @@ S3-compatible bucket); `media_files.path` is the file's key there.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import struct
 import tempfile
@@ -25,6 +26,8 @@ from sqlmodel import Session, select
 from socialhub.config import Settings, get_settings
 from socialhub.models import LibraryItem, MediaFile, MediaGrant, PostTarget, TargetStatus, utcnow
 from socialhub.services import media_store
+
+log = logging.getLogger(__name__)
 
 GRANT_TTL = timedelta(hours=24)
 _NEEDS_MEDIA = {
@@ -316,4 +319,7 @@ def delete_stored(keys: list[str]) -> None:
     never a row pointing at nothing)."""
     store = media_store.get_store()
     for key in keys:
-        store.delete(key)
+        try:
+            store.delete(key)
+        except Exception:  # an object left behind is harmless (nothing points at it)
+            log.warning("media store: could not delete %s", key, exc_info=True)

@@ -109,7 +109,8 @@ class S3Store:
 
         self.settings = settings
         self.bucket = settings.media_s3_bucket
-        self.prefix = settings.media_s3_prefix
+        prefix = settings.media_s3_prefix.strip("/")
+        self.prefix = f"{prefix}/" if prefix else ""
         self.cache_root = settings.data_dir / "media-cache"
         config = Config(
             s3={"addressing_style": settings.media_s3_addressing_style},
@@ -138,10 +139,19 @@ class S3Store:
     # --- objects -----------------------------------------------------------------------------
     def put(self, key: str, src: Path, content_type: str | None = None) -> None:
         """Upload unless an object of this key (named by its content) is already there."""
-        if self.exists(key):
-            return
-        extra = {"ContentType": content_type} if content_type else {}
-        self.client.upload_file(str(src), self.bucket, self.object_name(key), ExtraArgs=extra or None)
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            if self.exists(key):
+                return
+            extra = {"ContentType": content_type} if content_type else {}
+            self.client.upload_file(str(src), self.bucket, self.object_name(key), ExtraArgs=extra or None)
+        except (BotoCoreError, ClientError, S3UploadFailedError) as exc:
+            log.warning("media store: storing %s failed: %s", self.object_name(key), exc)
+            raise StoreError(
+                "The file could not be saved: the media store did not answer. Try again in a few minutes."
+            ) from exc
 
     def _head(self, key: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError

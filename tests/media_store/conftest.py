@@ -92,8 +92,8 @@ def s3(s3_server, monkeypatch, tmp_path) -> Iterator[S3]:
 @pytest.fixture(scope="session")
 def media_files(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("s3-media")
-    make_image(d / "photo.jpg")
-    make_video(d / "clip.mp4", seconds=3)
+    make_image(d / "photo.jpg", size=(1080, 1080), color=(17, 171, 93))  # bytes no other test stores
+    make_video(d / "clip.mp4", size=(480, 270), seconds=3)
     return d
 
 

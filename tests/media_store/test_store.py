@@ -50,8 +50,8 @@ def test_library_upload_lands_in_the_bucket_and_not_on_local_disk(db, s3, media_
         head = s3.client.head_object(Bucket=s3.bucket, Key=f"hub/{f.path}")
         assert head["ContentType"] == f.mime_type
     assert s3.keys() == sorted(expected)
-    data_dir = get_settings().data_dir
-    assert _files_under(data_dir / "media") == []
+    local = get_settings().data_dir / "media"  # shared with other tests: look for these files
+    assert not any((local / key).exists() for f in files for key in (f.path, f.thumbnail_path))
     # The page's previews come from the bucket (through the cache): a real JPEG.
     import base64
 
@@ -213,3 +213,23 @@ def test_the_local_store_stays_the_default(db, tmp_path):
     stored = media.store_file(db, user_id=make_user(db).id, src=src)
     assert media.local_copy(stored.path) == media.absolute_path(stored)
     assert media.absolute_path(stored).read_bytes() == src.read_bytes()
+
+
+def test_an_upload_while_the_store_is_down_says_so_and_stores_nothing(db, s3, media_files, monkeypatch):
+    user = make_user(db)
+    item = library.create_item(db, user_id=user.id, title="Trip")
+    db.commit()
+    monkeypatch.setenv("SOCIALHUB_MEDIA_S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    reset_settings_cache()
+    src = media_files / "photo.jpg"
+    with pytest.raises(media_store.StoreError, match="could not be saved: the media store did not answer"):
+        library.add_media(
+            db,
+            user_id=user.id,
+            item_id=item.id,
+            src=src,
+            info=inspect(src, name="p.jpg"),
+            original_name="p.jpg",
+        )
+    db.rollback()
+    assert db.exec(select(MediaFile)).all() == [] and s3.keys() == []
