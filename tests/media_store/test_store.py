@@ -233,3 +233,15 @@ def test_an_upload_while_the_store_is_down_says_so_and_stores_nothing(db, s3, me
         )
     db.rollback()
     assert db.exec(select(MediaFile)).all() == [] and s3.keys() == []
+
+
+def test_the_worker_and_the_whole_start_up_refuse_a_store_they_cannot_use(db, s3, monkeypatch):
+    from socialhub.services.startup import check_startup
+    from worker.main import run_worker
+
+    monkeypatch.setenv("SOCIALHUB_MEDIA_S3_BUCKET", "gone-bucket")
+    reset_settings_cache()
+    with pytest.raises(SystemExit, match=r"The worker cannot start: The bucket 'gone-bucket' does not exist"):
+        run_worker(burst=True)
+    with pytest.raises(StartupRefused, match="SOCIALHUB_MEDIA_S3_BUCKET"):
+        check_startup(get_settings())
