@@ -14,6 +14,7 @@ the app, and `redirect` answers 302 to a presigned URL of the store that expires
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 
 from starlette.applications import Starlette
@@ -27,6 +28,7 @@ from socialhub.models import utcnow
 from socialhub.services import media, media_store
 
 _HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+_SINGLE_RANGE = re.compile(r"^bytes=(\d+-\d*|-\d+)$")
 
 
 def _not_found() -> Response:
@@ -68,15 +70,30 @@ async def serve(request: Request) -> Response:
         size = await asyncio.to_thread(store.size, found.key)
         if size is None:
             return _not_found()
-        return Response(headers={**_HEADERS, "Content-Length": str(size), "Content-Type": found.mime_type})
+        return Response(
+            headers={
+                **_HEADERS,
+                "Content-Length": str(size),
+                "Content-Type": found.mime_type,
+                "Accept-Ranges": "bytes",
+            }
+        )
+    asked = request.headers.get("range", "")
+    byte_range = asked if _SINGLE_RANGE.match(asked) else None  # several ranges: the whole file
     try:
-        body, size = await asyncio.to_thread(store.open, found.key)
+        body, size, content_range = await asyncio.to_thread(store.open, found.key, byte_range)
     except media_store.MediaMissing:
         return _not_found()
+    except media_store.RangeNotSatisfiable as exc:
+        return Response(status_code=416, headers={**_HEADERS, "Content-Range": f"bytes */{exc.size}"})
+    headers = {**_HEADERS, "Content-Length": str(size), "Accept-Ranges": "bytes"}
+    if content_range:
+        headers["Content-Range"] = content_range
     return StreamingResponse(
         _chunks(body),
+        status_code=206 if content_range else 200,
         media_type=found.mime_type,
-        headers={**_HEADERS, "Content-Length": str(size)},
+        headers=headers,
     )
 
 

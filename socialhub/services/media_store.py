@@ -45,6 +45,12 @@ class MediaCorrupt(StoreError):
     """A downloaded copy does not match the SHA-256 its name promises."""
 
 
+class RangeNotSatisfiable(StoreError):
+    def __init__(self, size: int) -> None:
+        super().__init__(f"The range asked for is outside the object ({size} bytes).")
+        self.size = size
+
+
 def expected_digest(key: str) -> str | None:
     """The SHA-256 a key promises (files, not previews: a preview is named after its file)."""
     if key.startswith("previews/"):
@@ -173,17 +179,23 @@ class S3Store:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.object_name(key))
 
-    def open(self, key: str) -> tuple[IO[bytes], int]:
-        """The object's body (a stream the caller closes) and its length."""
+    def open(self, key: str, byte_range: str | None = None) -> tuple[IO[bytes], int, str | None]:
+        """The object's body (a stream the caller closes), its length and, for a single
+        `bytes=a-b` range, the Content-Range S3 answered. Raises MediaMissing, or
+        RangeNotSatisfiable with the object's size."""
         from botocore.exceptions import ClientError
 
+        extra = {"Range": byte_range} if byte_range else {}
         try:
-            got = self.client.get_object(Bucket=self.bucket, Key=self.object_name(key))
+            got = self.client.get_object(Bucket=self.bucket, Key=self.object_name(key), **extra)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            code = exc.response.get("Error", {}).get("Code")
+            if code in ("404", "NoSuchKey"):
                 raise MediaMissing(f"The media store has no object {self.object_name(key)}.") from exc
+            if code == "InvalidRange":
+                raise RangeNotSatisfiable(self.size(key) or 0) from exc
             raise
-        return got["Body"], int(got["ContentLength"])
+        return got["Body"], int(got["ContentLength"]), got.get("ContentRange")
 
     def presigned_url(self, key: str, *, seconds: int, method: str = "GET", mime_type: str = "") -> str:
         """A URL anyone may use for `seconds` to GET (or HEAD) this object, nothing else."""

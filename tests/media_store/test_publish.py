@@ -112,6 +112,14 @@ def test_proxy_streams_the_object_while_the_grant_holds(granted):
     assert got.headers["content-type"] == "image/jpeg" and got.headers["cache-control"] == "private, no-store"
     head = httpx.head(url)
     assert head.status_code == 200 and head.headers["content-length"] == str(len(content))
+    # A single range, as fetchers resuming a download ask (several ranges: the whole file).
+    part = httpx.get(url, headers={"Range": "bytes=10-109"})
+    assert part.status_code == 206 and part.content == content[10:110]
+    assert part.headers["content-range"] == f"bytes 10-109/{len(content)}"
+    assert httpx.get(url, headers={"Range": f"bytes=-{len(content) - 5}"}).content == content[5:]
+    assert httpx.get(url, headers={"Range": "bytes=0-1,5-6"}).content == content
+    beyond = httpx.get(url, headers={"Range": f"bytes={len(content) + 10}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(content)}"
 
 
 def test_redirect_answers_a_presigned_url_that_expires_with_the_grant(granted, s3, monkeypatch):
