@@ -188,3 +188,38 @@ def test_a_damaged_object_fails_the_attempt_and_is_retried(
     with session_scope() as s:
         s.exec(update(PostTarget).where(PostTarget.id == target.id).values(due_at=utcnow()))
     assert run_until_settled(target.id, sandbox) == S.published
+
+
+@pytest.fixture
+def tiktok_verified_domain(sandbox):
+    """The sandbox's TikTok app accepts PULL_FROM_URL only from the app's own host."""
+    from socialhub.config import sandbox_app_credentials
+
+    client_id, secret = sandbox_app_credentials("tiktok")
+    app = {"platform": "tiktok", "client_id": client_id, "client_secret": secret}
+    sandbox.control.post("/apps", json={**app, "verified_domains": ["127.0.0.1"]}).raise_for_status()
+    yield
+    sandbox.control.post("/apps", json={**app, "verified_domains": []}).raise_for_status()
+
+
+def test_tiktok_checks_the_apps_domain_and_follows_the_redirect_to_the_store(
+    publish_env, sandbox, s3, media_files, tmp_path, monkeypatch, tiktok_verified_domain
+):
+    """The URL TikTok is given is the app's (a verified domain); the presigned URL it is sent
+    on to names the store by its public address (here `localhost`, not a verified domain)."""
+    db = publish_env
+    conn = connected_account(db, "tiktok")
+    stored = media.store_file(db, user_id=conn.user_id, src=media_files / "clip.mp4")
+    target = _post(db, conn, stored.id)
+    become_worker_elsewhere(tmp_path, monkeypatch)
+    monkeypatch.setenv("SOCIALHUB_MEDIA_S3_DELIVERY", "redirect")
+    monkeypatch.setenv("SOCIALHUB_MEDIA_S3_PUBLIC_ENDPOINT_URL", s3.url.replace("127.0.0.1", "localhost"))
+    reset_settings_cache()
+    assert run_until_settled(target.id, sandbox) == S.published, _target(target.id).last_error
+    # What the sandbox was sent on to: the store's public name, a presigned URL.
+    url = media.grant(db, media=stored, target_id=target.id)
+    db.commit()
+    with session_scope() as s:  # the target is published: reopen it to look at the answer
+        s.exec(update(PostTarget).where(PostTarget.id == target.id).values(status=S.scheduled.value))
+    location = httpx.get(url).headers["location"]
+    assert urlsplit(location).hostname == "localhost" and "X-Amz-Signature=" in location
