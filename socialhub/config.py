@@ -6,8 +6,9 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLATFORMS = ("instagram", "facebook", "tiktok", "youtube", "linkedin", "x")
@@ -113,6 +114,45 @@ class Settings(BaseSettings):
     publish_per_account: int = Field(4, validation_alias=_env("SOCIALHUB_PUBLISH_PER_ACCOUNT"))
     # Library uploads larger than this are refused before anything is stored.
     media_max_upload_mb: int = Field(512, validation_alias=_env("SOCIALHUB_MEDIA_MAX_UPLOAD_MB"))
+    # Where media files live (README "Media storage"): "local" keeps them under
+    # <data dir>/media (one machine); "s3" puts them in an S3-compatible bucket (MinIO, any
+    # S3 service) so web processes and workers on several machines share them.
+    media_store: Literal["local", "s3"] = Field("local", validation_alias=_env("SOCIALHUB_MEDIA_STORE"))
+    media_s3_bucket: str = Field("", validation_alias=_env("SOCIALHUB_MEDIA_S3_BUCKET"))
+    # Unset means AWS itself; MinIO: http://minio-host:9000.
+    media_s3_endpoint_url: str | None = Field(None, validation_alias=_env("SOCIALHUB_MEDIA_S3_ENDPOINT_URL"))
+    # The endpoint platforms reach for presigned URLs, when it differs from the one the
+    # processes use (a private MinIO address behind a public name).
+    media_s3_public_endpoint_url: str | None = Field(
+        None, validation_alias=_env("SOCIALHUB_MEDIA_S3_PUBLIC_ENDPOINT_URL")
+    )
+    media_s3_region: str = Field("us-east-1", validation_alias=_env("SOCIALHUB_MEDIA_S3_REGION"))
+    # Secrets: from the environment (or .env) only; unset means boto3's own chain (AWS_* variables,
+    # an instance role).
+    media_s3_access_key_id: SecretStr | None = Field(
+        None, validation_alias=_env("SOCIALHUB_MEDIA_S3_ACCESS_KEY_ID")
+    )
+    media_s3_secret_access_key: SecretStr | None = Field(
+        None, validation_alias=_env("SOCIALHUB_MEDIA_S3_SECRET_ACCESS_KEY")
+    )
+    # Keys are <prefix><two hex>/<sha256>.<ext>; a prefix lets one bucket serve several installs.
+    media_s3_prefix: str = Field("", validation_alias=_env("SOCIALHUB_MEDIA_S3_PREFIX"))
+    # "path" works with MinIO and AWS alike; "virtual" for services that require bucket.host names.
+    media_s3_addressing_style: Literal["path", "virtual", "auto"] = Field(
+        "path", validation_alias=_env("SOCIALHUB_MEDIA_S3_ADDRESSING_STYLE")
+    )
+    # How /media/<token>/<name> answers a platform's pull with S3: "proxy" streams the object
+    # through the app (works when only the app is public); "redirect" answers 302 to a
+    # presigned GET URL of the store valid this many seconds (the store must be public).
+    media_s3_delivery: Literal["proxy", "redirect"] = Field(
+        "proxy", validation_alias=_env("SOCIALHUB_MEDIA_S3_DELIVERY")
+    )
+    media_s3_presign_seconds: int = Field(
+        900, ge=60, le=7 * 24 * 3600, validation_alias=_env("SOCIALHUB_MEDIA_S3_PRESIGN_SECONDS")
+    )
+    # Workers copy a stored file to <data dir>/media-cache before a platform upload; the
+    # copies least recently used go when the cache grows past this (files in use are kept).
+    media_cache_mb: int = Field(2048, ge=1, validation_alias=_env("SOCIALHUB_MEDIA_CACHE_MB"))
     http_timeout_seconds: float = Field(20.0, validation_alias=_env("SOCIALHUB_HTTP_TIMEOUT"))
     # Metric sync (README "Metrics"): how often the scheduled sync runs, and the freshness
     # tiers. Posts younger than `metrics_fresh_days` are synced every run; those younger than

@@ -119,6 +119,12 @@ def _preload() -> None:
 
 
 def run_worker(queues: list[str] | None = None, *, burst: bool = False, name: str | None = None) -> None:
+    from socialhub.services.media_store import StoreError, check_store
+
+    try:  # a worker on another machine reads media from S3: say now when it cannot
+        check_store()
+    except StoreError as exc:
+        raise SystemExit(f"The worker cannot start: {exc}") from exc
     _preload()
     names = queues or list(QUEUES)
     worker = HeartbeatWorker(

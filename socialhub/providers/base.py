@@ -137,6 +137,9 @@ class Provider(PublishContract):
     HAS_HANDLES: ClassVar[bool] = True
     # Refresh this long before expiry (the refresh job uses it).
     REFRESH_MARGIN: ClassVar[timedelta] = timedelta(hours=1)
+    # Whether publishing reads the file (`MediaRef.path`) rather than letting the platform
+    # pull `MediaRef.url`: with S3 the engine downloads the file to the worker only then.
+    MEDIA_FROM_FILE: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -79,6 +79,8 @@ def _header_json(resp: httpx.Response, name: str) -> Any:
 class MetaGraphProvider(Provider):
     """Base of InstagramProvider and FacebookProvider (Facebook Login + Graph API)."""
 
+    MEDIA_FROM_FILE = False  # Instagram and Facebook pull media from its URL
+
     GRAPH_VERSION: ClassVar[str] = GRAPH_VERSION
     AUTHORIZE_HOST = "www.facebook.com"
     AUTHORIZE_PATH = f"/{GRAPH_VERSION}/dialog/oauth"

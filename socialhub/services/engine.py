@@ -25,7 +25,7 @@ import os
 import random
 import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,7 @@ from socialhub.config import PLATFORM_LABELS, get_settings
 from socialhub.db import session_scope
 from socialhub.models import Connection, MediaFile, Post, PostTarget, TrackedPost, utcnow
 from socialhub.models import TargetStatus as S
+from socialhub.providers import provider_class
 from socialhub.providers.base import (
     AuthExpired,
     AuthRevoked,
@@ -49,7 +50,7 @@ from socialhub.providers.base import (
     StepPending,
     TransientError,
 )
-from socialhub.services import access, media
+from socialhub.services import access, media, media_store
 from socialhub.services.publish_queue import enqueue
 from socialhub.services.publish_states import Conflict, log_event, transition
 
@@ -130,6 +131,7 @@ class Job:
     steps: dict[str, Any]
     request: PublishRequest
     user_id: int
+    media_keys: list[str] = field(default_factory=list)  # in the media store, one per request.media
 
 
 def _load(target_id: int) -> Job:
@@ -137,20 +139,19 @@ def _load(target_id: int) -> Job:
         target = s.get(PostTarget, target_id)
         post = s.get(Post, target.post_id)
         conn = s.get(Connection, target.connection_id)
-        files = [s.get(MediaFile, mid) for mid in (post.media_ids or [])]
+        files = [f for f in (s.get(MediaFile, mid) for mid in (post.media_ids or [])) if f is not None]
         refs = [
             MediaRef(
                 kind=f.kind,
                 mime_type=f.mime_type,
                 size_bytes=f.size_bytes,
                 url=media.grant(s, media=f, target_id=target_id),
-                path=str(media.absolute_path(f)),
+                path=None,  # a local file, given by _local_media once the transaction is closed
                 duration_seconds=f.duration_seconds,
                 width=f.width,
                 height=f.height,
             )
             for f in files
-            if f is not None
         ]
         return Job(
             target_id=target_id,
@@ -165,7 +166,20 @@ def _load(target_id: int) -> Job:
                 title=(post.caption or "").split("\n", 1)[0][:100] or None,
             ),
             user_id=post.user_id,
+            media_keys=[f.path for f in files],
         )
+
+
+def _local_media(job: Job) -> None:
+    """Give providers that upload files a file on this machine in `MediaRef.path`: the
+    stored file itself (local store), or a copy downloaded from S3 into the media cache and
+    checked against its SHA-256. Platforms that pull by URL need none from S3."""
+    store = media_store.get_store()
+    wanted = store.kind == "local" or provider_class(job.platform).MEDIA_FROM_FILE
+    if not wanted:
+        return
+    for ref, key in zip(job.request.media, job.media_keys, strict=True):
+        ref.path = str(media.local_copy(key))
 
 
 class LeaseLost(Exception):
@@ -201,6 +215,13 @@ def run_target(target_id: int, *, owner: str | None = None) -> RunOutcome:
     if not claim(target_id, owner):
         return RunOutcome.not_claimed
     job = _load(target_id)
+    try:
+        _local_media(job)
+    except media_store.MediaMissing as exc:
+        return _finish_failed(job, owner, str(exc), code="media_missing")
+    except media_store.StoreError as exc:  # a damaged copy, the store unreachable: try again later
+        log.warning("target %s: media not available: %s", target_id, exc)
+        return _failed_call(job, owner, TransientError(f"The media file could not be fetched: {exc}"))
     save = _saver(target_id, owner)
     try:
         result = access.call(

@@ -162,9 +162,10 @@ def _targets_of(session: Session, item_id: int) -> list[tuple[PostTarget, Post]]
     return list(rows)
 
 
-def delete_item(session: Session, *, user_id: int, item_id: int) -> list[Path]:
+def delete_item(session: Session, *, user_id: int, item_id: int) -> list[str]:
     """Delete an item and its media rows; refused while any of its posts still waits.
-    Returns the stored files nothing else uses: the caller deletes them after committing."""
+    Returns the stored keys nothing else uses: the caller deletes them (media.delete_stored)
+    after committing."""
     item = _owned(session, user_id, item_id)
     waiting = [(t, p) for t, p in _targets_of(session, item_id) if S(t.status) in PENDING]
     if waiting:
@@ -183,7 +184,7 @@ def delete_item(session: Session, *, user_id: int, item_id: int) -> list[Path]:
     return media_svc.unreferenced_blobs(session, paths)
 
 
-def remove_media(session: Session, *, user_id: int, media_id: int) -> list[Path]:
+def remove_media(session: Session, *, user_id: int, media_id: int) -> list[str]:
     media = session.get(MediaFile, media_id)
     if media is None:
         raise ItemNotFound("That file was not found.")

@@ -4,14 +4,18 @@ lent to platforms that pull media by URL through short-lived, unguessable grants
 A grant's URL is `<public url>/media/<token>/<file name>`; only the SHA-256 of the token is
 stored, and a grant stops working when it expires or its target no longer needs it
 (published, failed, cancelled). `socialhub/media_server.py` serves them.
+
+The bytes live in the media store (`services/media_store.py`: the data directory, or an
+S3-compatible bucket); `media_files.path` is the file's key there.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-import shutil
 import struct
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +25,9 @@ from sqlmodel import Session, select
 
 from socialhub.config import Settings, get_settings
 from socialhub.models import LibraryItem, MediaFile, MediaGrant, PostTarget, TargetStatus, utcnow
+from socialhub.services import media_store
+
+log = logging.getLogger(__name__)
 
 GRANT_TTL = timedelta(hours=24)
 _NEEDS_MEDIA = {
@@ -151,21 +158,16 @@ def store_file(
         kind = sniff(fh.read(64))
         fh.seek(0)
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    dest = media_root() / digest[:2] / f"{digest}.{kind.extension}"
-    if not dest.exists():
-        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = dest.with_suffix(".part")
-        shutil.copyfile(src, tmp)
-        tmp.chmod(0o600)
-        tmp.replace(dest)
-    width, height = _image_size(dest, kind.mime_type) if kind.kind == "image" else (None, None)
-    duration = _mp4_duration(dest) if kind.extension in ("mp4", "mov") else None
+    key = f"{digest[:2]}/{digest}.{kind.extension}"
+    media_store.get_store().put(key, src, kind.mime_type)
+    width, height = _image_size(src, kind.mime_type) if kind.kind == "image" else (None, None)
+    duration = _mp4_duration(src) if kind.extension in ("mp4", "mov") else None
     item = LibraryItem(user_id=user_id, title=title or original_name or src.name, caption=caption)
     session.add(item)
     session.flush()
     media = MediaFile(
         library_item_id=item.id,
-        path=str(dest.relative_to(media_root())),
+        path=key,
         original_name=(original_name or src.name)[:255],
         mime_type=kind.mime_type,
         kind=kind.kind,
@@ -180,7 +182,14 @@ def store_file(
 
 
 def absolute_path(media: MediaFile) -> Path:
+    """Where the local store keeps this file (the local store only; see `local_copy`)."""
     return media_root() / media.path
+
+
+def local_copy(key: str) -> Path:
+    """A file on this machine with the stored bytes: the stored file itself (local store) or
+    a checked copy downloaded into the media cache (S3). Raises media_store.StoreError."""
+    return media_store.get_store().local_file(key)
 
 
 def grant(session: Session, *, media: MediaFile, target_id: int, ttl: timedelta = GRANT_TTL) -> str:
@@ -204,8 +213,10 @@ def revoke_grants(session: Session, *, target_id: int) -> None:
 
 @dataclass(frozen=True)
 class GrantedFile:
-    path: Path
+    key: str  # in the media store
     mime_type: str
+    size_bytes: int
+    expires_at: datetime
 
 
 def resolve(session: Session, token: str, now: datetime | None = None) -> GrantedFile | None:
@@ -223,24 +234,18 @@ def resolve(session: Session, token: str, now: datetime | None = None) -> Grante
     media = session.get(MediaFile, row.media_file_id)
     if media is None:
         return None
-    path = absolute_path(media)
-    return GrantedFile(path, media.mime_type) if path.exists() else None
+    return GrantedFile(media.path, media.mime_type, media.size_bytes, row.expires_at)
 
 
 # --- library uploads (checked by services/media_probe.inspect first) --------------------------
 
 
-def _store_blob(src: Path, extension: str) -> tuple[str, Path]:
+def _store_blob(src: Path, extension: str, mime_type: str) -> tuple[str, str]:
     with src.open("rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    dest = media_root() / digest[:2] / f"{digest}.{extension}"
-    if not dest.exists():
-        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = dest.with_suffix(".part")
-        shutil.copyfile(src, tmp)
-        tmp.chmod(0o600)
-        tmp.replace(dest)
-    return digest, dest
+    key = f"{digest[:2]}/{digest}.{extension}"
+    media_store.get_store().put(key, src, mime_type)
+    return digest, key
 
 
 def add_checked_file(
@@ -250,12 +255,19 @@ def add_checked_file(
     uploaded name), with a small JPEG preview, as one media file of `item`."""
     from socialhub.services.media_probe import make_preview
 
-    digest, dest = _store_blob(src, info.sniffed.extension)
-    thumb = media_root() / "previews" / digest[:2] / f"{digest}.jpg"
-    has_preview = thumb.exists() or make_preview(dest, thumb, info)
+    store = media_store.get_store()
+    digest, key = _store_blob(src, info.sniffed.extension, info.sniffed.mime_type)
+    thumb = f"previews/{digest[:2]}/{digest}.jpg"
+    has_preview = store.exists(thumb)
+    if not has_preview:
+        with tempfile.TemporaryDirectory(prefix="socialhub-preview-") as tmp:
+            made = Path(tmp) / "preview.jpg"
+            has_preview = make_preview(src, made, info)
+            if has_preview:
+                store.put(thumb, made, "image/jpeg")
     media = MediaFile(
         library_item_id=item.id,
-        path=str(dest.relative_to(media_root())),
+        path=key,
         original_name=original_name[:255],
         mime_type=info.sniffed.mime_type,
         kind=info.kind,
@@ -265,7 +277,7 @@ def add_checked_file(
         duration_seconds=info.duration_seconds,
         frame_rate=info.frame_rate,
         codec=info.codec,
-        thumbnail_path=str(thumb.relative_to(media_root())) if has_preview else None,
+        thumbnail_path=thumb if has_preview else None,
         position=position,
     )
     session.add(media)
@@ -277,18 +289,37 @@ def preview_data_uri(media: MediaFile) -> str:
     """The preview as a data: URI the page can show without a media route ("" when none)."""
     if not media.thumbnail_path:
         return ""
-    path = media_root() / media.thumbnail_path
-    if not path.exists():
+    try:
+        path = local_copy(media.thumbnail_path)  # S3: fetched once into the media cache
+        data = path.read_bytes()
+    except Exception:  # missing, or the store unreachable: no preview rather than no page
         return ""
     import base64
 
-    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode()
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode()
 
 
-def unreferenced_blobs(session: Session, paths: list[str]) -> list[Path]:
-    """Of these stored paths, the files no media row points at any more (safe to delete)."""
+def unreferenced_blobs(session: Session, paths: list[str]) -> list[str]:
+    """Of these stored keys, those no media row points at any more (files or previews): safe
+    to delete with `delete_stored` once the caller has committed."""
     out = []
     for rel in set(paths):
-        if rel and session.exec(select(MediaFile.id).where(MediaFile.path == rel)).first() is None:
-            out.append(media_root() / rel)
-    return out
+        if not rel:
+            continue
+        used = session.exec(
+            select(MediaFile.id).where((MediaFile.path == rel) | (MediaFile.thumbnail_path == rel))
+        ).first()
+        if used is None:
+            out.append(rel)
+    return sorted(out)
+
+
+def delete_stored(keys: list[str]) -> None:
+    """Delete objects from the store (after the commit: a failed delete leaves an object,
+    never a row pointing at nothing)."""
+    store = media_store.get_store()
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception:  # an object left behind is harmless (nothing points at it)
+            log.warning("media store: could not delete %s", key, exc_info=True)

@@ -157,4 +157,16 @@ def check_startup(settings: Settings | None = None) -> list[str]:
     warnings += check_keys(settings)
     warnings += clear_disk_states()
     warnings += check_state_redis(settings)
+    check_media_store(settings)
     return warnings
+
+
+def check_media_store(settings: Settings) -> None:
+    """With S3 selected, refuse to start when the bucket cannot be used (the message names
+    the setting), rather than failing in the middle of an upload or a publish."""
+    from socialhub.services.media_store import StoreError, check_store
+
+    try:
+        check_store(settings)
+    except StoreError as exc:
+        raise StartupRefused(str(exc)) from exc

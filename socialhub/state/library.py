@@ -15,6 +15,7 @@ import reflex as rx
 from socialhub.config import PLATFORM_LABELS, get_settings
 from socialhub.db import session_scope
 from socialhub.services import library as svc
+from socialhub.services import media as media_svc
 from socialhub.services import media_probe
 from socialhub.state.auth import current_user_id
 from socialhub.state.runner import run
@@ -158,15 +159,13 @@ def _save(user_id: int, item_id: int, title: str, caption: str, tags: str) -> No
 def _delete(user_id: int, item_id: int) -> None:
     with session_scope() as s:
         orphans = svc.delete_item(s, user_id=user_id, item_id=item_id)
-    for path in orphans:  # after the commit: a failed delete leaves a file, never a dangling row
-        path.unlink(missing_ok=True)
+    media_svc.delete_stored(orphans)  # after the commit: a failed delete leaves a file, never a dangling row
 
 
 def _remove_media(user_id: int, media_id: int) -> None:
     with session_scope() as s:
         orphans = svc.remove_media(s, user_id=user_id, media_id=media_id)
-    for path in orphans:
-        path.unlink(missing_ok=True)
+    media_svc.delete_stored(orphans)
 
 
 class LibraryState(rx.State):

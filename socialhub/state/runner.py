@@ -38,6 +38,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from socialhub.services.connections import ConnectError
     from socialhub.services.library import ItemBusy, ItemNotFound, LibraryInvalid
     from socialhub.services.media import MediaError
+    from socialhub.services.media_store import StoreError
     from socialhub.services.publishing import NotAllowed, NotFoundForUser, PostInvalid
 
     return (
@@ -51,6 +52,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         ItemBusy,
         ItemNotFound,
         MediaError,
+        StoreError,
         KeyUnavailable,
         DecryptionError,
     )

@@ -62,10 +62,14 @@ def test_an_item_with_a_scheduled_post_cannot_be_deleted_until_cancelled(publish
     assert db.get(LibraryItem, item.id) is not None
     target_id = publishing.get_post(db, user_id=ig.user_id, post_id=post.id).targets[0].id
     publishing.cancel(db, user_id=ig.user_id, target_id=target_id)
-    stored = [media.absolute_path(f) for f in db.exec(select(MediaFile)).all()]
+    files = db.exec(select(MediaFile)).all()
+    stored = [f.path for f in files] + [f.thumbnail_path for f in files if f.thumbnail_path]
+    on_disk = [media.absolute_path(f) for f in files]
     orphans = library.delete_item(db, user_id=ig.user_id, item_id=item.id)
     db.commit()
     assert db.get(LibraryItem, item.id) is None and set(stored) <= set(orphans)
+    media.delete_stored(orphans)
+    assert on_disk and not any(p.exists() for p in on_disk)
     with pytest.raises(library.ItemNotFound):
         library.delete_item(db, user_id=ig.user_id, item_id=item.id)
 

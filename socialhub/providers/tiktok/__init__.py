@@ -121,6 +121,7 @@ class TikTokProvider(Provider):
     FIND_SETTLE = timedelta(minutes=5)
     FIND_MAX_PAGES = 3
     FIND_PAGE_SIZE = 20  # the video list's largest page
+    MEDIA_FROM_FILE = False  # PULL_FROM_URL whenever the media has a URL (it always has one)
 
     poll_interval: float = 3.0  # status/fetch allows 30 calls/min per token
     upload_chunk_size: int = 10 * MIB
