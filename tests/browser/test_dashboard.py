@@ -13,6 +13,7 @@ import io
 import re
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -108,7 +109,9 @@ def test_dashboard_over_a_synced_history(
 
     page.goto(f"{live_app}/dashboard")
     expect(page.get_by_role("heading", name="Waiting for the first sync")).to_be_visible()
-    expect(page.get_by_test_id("dashboard-empty")).to_contain_text(re.compile(r"First sync runs at \d\d:\d\d"))
+    expect(page.get_by_test_id("dashboard-empty")).to_contain_text(
+        re.compile(r"First sync runs at \d\d:\d\d")
+    )
     expect(page.get_by_role("button", name="Sync now")).to_be_visible()
 
     with app_services(monkeypatch, app_data_dir, app_sandbox.url, redis_url):
@@ -163,7 +166,7 @@ def test_dashboard_over_a_synced_history(
     with page.expect_download() as info:
         page.get_by_role("button", name="Download Top posts as CSV").click()
     download = info.value
-    text = open(download.path(), encoding="utf-8").read()
+    text = Path(download.path()).read_text(encoding="utf-8")
     got = list(csv.reader(io.StringIO(text)))
     assert got[0][:5] == ["title", "platform", "account", "published", "views"]
     assert len(got) - 1 == len(shown)
@@ -175,7 +178,7 @@ def test_dashboard_over_a_synced_history(
     page.get_by_test_id("views-chart-card").hover()
     with page.expect_download() as info:
         page.get_by_role("button", name="Download Views over time as PNG").click()
-    png = open(info.value.path(), "rb").read()
+    png = Path(info.value.path()).read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     assert info.value.suggested_filename.endswith(".png")
 
