@@ -20,7 +20,7 @@ from socialhub.db import session_scope
 from socialhub.models import Connection, MetricSnapshot, TrackedPost, utcnow
 from socialhub.providers import parse_any_post_url, provider_class
 from socialhub.providers.base import InvalidPostUrl, NotFound, PostRef, ProviderError, RemotePost
-from socialhub.services import access
+from socialhub.services import access, dashboard_rollups
 
 MAX_URL_LENGTH = 2048
 IMPORT_DAYS = 90
@@ -271,6 +271,7 @@ def untrack(session: Session, *, user_id: int, tracked_id: int, delete_history: 
     if row is None or row.user_id != user_id:
         raise TrackError("That tracked post was not found.")
     if delete_history:
+        dashboard_rollups.remove_post(session, tracked_id)  # the dashboard forgets its gains
         session.delete(row)  # snapshots go with it (ON DELETE CASCADE)
         return
     if row.status == "active":
