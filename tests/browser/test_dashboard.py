@@ -159,7 +159,7 @@ def test_dashboard_over_a_synced_history(
     # Sorting the table by likes: the URL keeps it, the rows follow.
     page.get_by_role("button", name="Sort by likes").click()
     page.wait_for_url(re.compile(r"sort=likes"))
-    expect(page.get_by_role("columnheader", name=re.compile("Likes ↓"))).to_be_visible()
+    expect(page.locator('th[aria-sort="descending"]')).to_have_text("Likes ↓")
 
     # The top-posts CSV is the table shown: same rows, same order, same numbers.
     shown = _table_rows(page)
