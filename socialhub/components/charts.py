@@ -56,7 +56,7 @@ def chart_card(
                 export_buttons(title, on_csv, chart_id),
                 justify="between",
                 align="start",
-                gap="3",
+                spacing="3",
                 wrap="wrap",
                 width="100%",
             ),

@@ -95,7 +95,7 @@ def _filters() -> rx.Component:
                 rx.hstack(rx.spinner(size="2"), rx.text("Updating…", size="2", color_scheme="gray")),
             ),
             wrap="wrap",
-            gap="3",
+            spacing="3",
             align="center",
             width="100%",
         ),
@@ -121,7 +121,7 @@ def _custom_form() -> rx.Component:
             rx.text("to", size="2"),
             rx.input(type="date", name="to", default_value=S.end, aria_label="To", required=True),
             rx.button("Show", type="submit", variant="soft"),
-            gap="2",
+            spacing="2",
             align="center",
             wrap="wrap",
         ),
@@ -157,7 +157,7 @@ def _reconnect() -> rx.Component:
                 rx.link(rx.button("Reconnect", size="1", color_scheme="amber"), href="/connections"),
                 justify="between",
                 align="center",
-                gap="3",
+                spacing="3",
                 wrap="wrap",
                 width="100%",
             ),
@@ -176,7 +176,7 @@ def _error() -> rx.Component:
             rx.button(rx.icon("rotate_cw", size=14), "Try again", size="1", on_click=S.retry),
             justify="between",
             align="center",
-            gap="3",
+            spacing="3",
             wrap="wrap",
             width="100%",
         ),
@@ -270,7 +270,7 @@ def _card(card: HeadlineCard) -> rx.Component:
 
 def _headline() -> rx.Component:
     return rx.grid(
-        rx.foreach(S.cards, _card), columns=rx.breakpoints(initial="2", md="4"), gap="3", width="100%"
+        rx.foreach(S.cards, _card), columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%"
     )
 
 
@@ -310,7 +310,7 @@ def _charts() -> rx.Component:
                 ),
             ),
             columns=rx.breakpoints(initial="1", md="2"),
-            gap="4",
+            spacing="4",
             width="100%",
         ),
         spacing="4",
@@ -332,7 +332,7 @@ def _section(title: str, text: str, csv, body: rx.Component, testid: str) -> rx.
                 export_buttons(title, csv),
                 justify="between",
                 align="start",
-                gap="3",
+                spacing="3",
                 wrap="wrap",
                 width="100%",
             ),

@@ -22,6 +22,7 @@ def _back() -> rx.Component:
         href="/dashboard" + DashboardState.query,  # back to the view the creator came from
         underline="none",
         color_scheme="gray",
+        aria_label="Back to the dashboard",
     )
 
 
@@ -40,7 +41,7 @@ def _header() -> rx.Component:
                 rx.text(S.platform_label, " · ", S.account, size="2", color_scheme="gray"),
                 rx.cond(S.published != "", rx.text("published ", S.published, size="2", color_scheme="gray")),
                 status_badge(S.status),
-                gap="2",
+                spacing="2",
                 align="center",
                 wrap="wrap",
             ),
@@ -61,7 +62,7 @@ def _header() -> rx.Component:
             spacing="2",
             min_width="0",
         ),
-        gap="4",
+        spacing="4",
         align="center",
         width="100%",
     )
@@ -74,7 +75,7 @@ def _curve() -> rx.Component:
                 rx.vstack(
                     rx.heading("Since publishing", size="4", as_="h2"),
                     rx.text(
-                        "Totals at each sync: views on the left axis, likes, comments, shares and saves on the right.",
+                        "Totals at each sync: views above; likes, comments, shares and saves below.",
                         size="2",
                         color_scheme="gray",
                     ),
@@ -85,11 +86,11 @@ def _curve() -> rx.Component:
                 export_buttons("this post's snapshots", S.download_csv, "post-chart"),
                 justify="between",
                 align="start",
-                gap="3",
+                spacing="3",
                 wrap="wrap",
                 width="100%",
             ),
-            chart("post-chart", S.fig, "socialhub-post", "340px"),
+            chart("post-chart", S.fig, "socialhub-post", "420px"),
             spacing="3",
             width="100%",
         ),

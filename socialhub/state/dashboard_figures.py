@@ -9,6 +9,7 @@ chart. Plain plotly, no Reflex.
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from socialhub.config import PLATFORM_LABELS
 from socialhub.services.dashboard_tables import Table
@@ -146,8 +147,9 @@ POST_COLORS = {
 
 
 def post_figure(table: Table) -> go.Figure:
-    """A post's curve since publishing: views on the left axis, the rest on the right."""
-    fig = go.Figure()
+    """A post's curve since publishing: views on top, likes, comments, shares and saves
+    under it (a shared time axis; their scales differ too much for one axis)."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.5, 0.5])
     times = table.column(0)
     for name in POST_SERIES:
         i = table.columns.index(name)
@@ -158,20 +160,14 @@ def post_figure(table: Table) -> go.Figure:
             mode="lines+markers" if len(times) <= 60 else "lines",
             line={"color": POST_COLORS[name], "width": 2.5 if name == "views" else 2},
             marker={"size": 5},
-            yaxis="y" if name == "views" else "y2",
+            connectgaps=False,
             hovertemplate="%{y:,}<extra>" + name.capitalize() + "</extra>",
+            row=1 if name == "views" else 2,
+            col=1,
         )
     _layout(fig, y_title="Views")
-    fig.update_layout(
-        height=340,
-        yaxis2={
-            "title": {"text": "Likes, comments, shares, saves"},
-            "overlaying": "y",
-            "side": "right",
-            "rangemode": "tozero",
-            "showgrid": False,
-            "fixedrange": True,
-            "separatethousands": True,
-        },
-    )
+    fig.update_layout(height=420)
+    fig.update_xaxes(showgrid=False, fixedrange=True)
+    fig.update_yaxes(rangemode="tozero", fixedrange=True, separatethousands=True)
+    fig.update_yaxes(title={"text": "Interactions"}, row=2, col=1)
     return fig

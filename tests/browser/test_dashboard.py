@@ -96,7 +96,7 @@ def _table_rows(page: Page) -> list[list[str]]:
 
 
 def test_dashboard_over_a_synced_history(
-    page: Page, browser, live_app, app_data_dir, app_sandbox, redis_url, monkeypatch, screenshot
+    page: Page, browser, live_app, app_data_dir, app_sandbox, redis_url, monkeypatch, screenshot, tmp_path
 ):
     page.goto(f"{live_app}/signup")
     fill_signup(page, PERSON)
@@ -127,6 +127,8 @@ def test_dashboard_over_a_synced_history(
     expect(page.locator("#views-chart .main-svg").first).to_be_visible()
     expect(page.get_by_text("(likes + comments + shares + saves) / views")).to_be_visible()
     screenshot(page, "dashboard")
+    page.screenshot(path=str(tmp_path / "dashboard-full.png"), full_page=True)  # the whole page, to look at
+    print(f"\nwhole dashboard: {tmp_path / 'dashboard-full.png'}")
 
     # Period: 7 days. The URL follows, the numbers change.
     page.get_by_role("radio", name="7 days").click()
@@ -190,7 +192,7 @@ def test_dashboard_over_a_synced_history(
     expect(page.get_by_test_id("snapshot-row")).to_have_count(DAYS)
     expect(page.locator("#post-chart .main-svg").first).to_be_visible()
     screenshot(page, "dashboard-post")
-    page.get_by_role("link", name="Dashboard").first.click()
+    page.get_by_role("link", name="Back to the dashboard").click()
     page.wait_for_url(re.compile(r"/dashboard\?period=7d"))
 
     # Ignored URL values are named; another user's (or an unknown) account is not shown.
