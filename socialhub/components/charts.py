@@ -24,9 +24,14 @@ def png_script(chart_id: str) -> str:
     return f"document.querySelector('#{chart_id} .modebar-btn')?.click()"
 
 
+# plotly's grey "Taking snapshot…" notices float over the app; the download itself says enough.
+HIDE_NOTICES = ".plotly-notifier { display: none !important; }"
+
+
 def chart(chart_id: str, figure: Any, filename: str, height: str = "300px") -> rx.Component:
     config = {**CONFIG, "toImageButtonOptions": {**CONFIG["toImageButtonOptions"], "filename": filename}}
     return rx.box(
+        rx.el.style(HIDE_NOTICES),
         rx.plotly(data=figure, config=config, template=_template(), id=chart_id, width="100%", height=height),
         width="100%",
         min_height=height,

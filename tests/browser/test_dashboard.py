@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from contextlib import contextmanager
 from datetime import timedelta
@@ -96,7 +97,7 @@ def _table_rows(page: Page) -> list[list[str]]:
 
 
 def test_dashboard_over_a_synced_history(
-    page: Page, browser, live_app, app_data_dir, app_sandbox, redis_url, monkeypatch, screenshot, tmp_path
+    page: Page, browser, live_app, app_data_dir, app_sandbox, redis_url, monkeypatch, screenshot
 ):
     page.goto(f"{live_app}/signup")
     fill_signup(page, PERSON)
@@ -127,8 +128,8 @@ def test_dashboard_over_a_synced_history(
     expect(page.locator("#views-chart .main-svg").first).to_be_visible()
     expect(page.get_by_text("(likes + comments + shares + saves) / views")).to_be_visible()
     screenshot(page, "dashboard")
-    page.screenshot(path=str(tmp_path / "dashboard-full.png"), full_page=True)  # the whole page, to look at
-    print(f"\nwhole dashboard: {tmp_path / 'dashboard-full.png'}")
+    if os.environ.get("SOCIALHUB_FULL_SCREENSHOTS"):  # the whole page, to look at while working on it
+        page.screenshot(path=os.environ["SOCIALHUB_FULL_SCREENSHOTS"] + "/dashboard-full.png", full_page=True)
 
     # Period: 7 days. The URL follows, the numbers change.
     page.get_by_role("radio", name="7 days").click()
@@ -214,4 +215,8 @@ def test_dashboard_over_a_synced_history(
     expect(mobile.locator("#views-chart .main-svg").first).to_be_visible()
     assert mobile.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(mobile, "dashboard-phone")
+    if os.environ.get("SOCIALHUB_FULL_SCREENSHOTS"):
+        mobile.screenshot(
+            path=os.environ["SOCIALHUB_FULL_SCREENSHOTS"] + "/dashboard-phone-full.png", full_page=True
+        )
     phone.close()
