@@ -220,7 +220,9 @@ def main() -> None:
     today = now.astimezone(ZoneInfo(TZ)).date()
     periods = [dq.resolve_period(name, now=now, tz=TZ) for name in ("7d", "30d", "90d", "365d")]
     periods.append(
-        dq.resolve_period("custom", now=now, tz=TZ, start=today - timedelta(days=90), end=today - timedelta(days=31))
+        dq.resolve_period(
+            "custom", now=now, tz=TZ, start=today - timedelta(days=90), end=today - timedelta(days=31)
+        )
     )
     with Session(get_engine()) as s:
         uid = s.get(Connection, conn_ids[0]).user_id
@@ -241,6 +243,7 @@ def main() -> None:
     engine = get_engine()
     timings: dict[tuple[str, str], list[float]] = {}
     everything: list[float] = []
+    oldest = post_ids[0]
     for _ in range(args.reps):
         for qname, fn in queries.items():
             for p in periods:
@@ -251,7 +254,6 @@ def main() -> None:
                         ms = (time.perf_counter() - t) * 1000
                     timings.setdefault((qname, p.name), []).append(ms)
                     everything.append(ms)
-        oldest = post_ids[0]
         for qname, call in (
             ("post_detail", lambda s: dq.post_detail(s, uid, oldest)),
             ("overview_status", lambda s: dq.overview_status(s, uid, now)),
