@@ -38,6 +38,12 @@ def _check(sb, user_id: int, windows: dict) -> None:
         for post in posts:
             snap = _latest(s, post.id)
             row = top[post.id]
+            if post.platform == "youtube":  # the platform's thumbnail, kept when it was imported
+                assert row.thumbnail_url and row.thumbnail_url.startswith("https://"), row
+            else:
+                assert (
+                    row.thumbnail_url is None
+                )  # Instagram's answer as read has none: the page shows the icon
             t0, t1 = windows[snap.sync_run_id]  # the run that last read this post
             low = truth_at(sb, post.platform, post.platform_post_id, t0)
             high = truth_at(sb, post.platform, post.platform_post_id, t1)
