@@ -10,6 +10,7 @@ belongs to the day that ends then.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,6 +89,19 @@ def resolve_period(
         label = LABELS[name]
     length = stop - begin
     return Period(name, begin, stop, begin - length, begin, label, tz)
+
+
+class DayMap:
+    """Which local day of (start, end] an instant counts in, by bisecting the days' ends
+    (converting each row's time zone would cost more than the query)."""
+
+    def __init__(self, start: datetime, end: datetime, tz: str) -> None:
+        z = zone(tz)
+        self.days = period_days(start, end, tz)
+        self.ends = [local_midnight(d + timedelta(days=1), z) for d in self.days]
+
+    def day(self, t: datetime) -> date:
+        return self.days[min(bisect_left(self.ends, t), len(self.days) - 1)]
 
 
 def period_days(start: datetime, end: datetime, tz: str) -> list[date]:

@@ -25,14 +25,7 @@ from sqlmodel import Session
 
 from socialhub.config import PLATFORM_LABELS
 from socialhub.models import AccountSnapshot, MetricRollup, TrackedPost
-from socialhub.services.dashboard_periods import (
-    PERIODS,
-    Period,
-    local_day,
-    period_days,
-    resolve_period,
-    zone,
-)
+from socialhub.services.dashboard_periods import PERIODS, DayMap, Period, resolve_period, zone
 from socialhub.services.dashboard_posts import SORTS, PostDetail, PostPoint, TopPost, post_detail, top_posts
 from socialhub.services.dashboard_rollups import METRICS, rebuild_rollups
 from socialhub.services.dashboard_scope import Account, Filters, accounts, label_of
@@ -225,13 +218,13 @@ def _daily(session: Session, f: Filters, period: Period) -> tuple[list[date], li
     """(days, platforms in scope, (day, platform) -> gains)."""
     scope = accounts(session, f)
     platform_of = {a.connection_id: a.platform for a in scope}
-    z = zone(period.tz)
+    days = DayMap(period.start, period.end, period.tz)
     per: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0] * 6)
     for cid, bucket, *vals in _buckets(session, list(platform_of), period.start, period.end):
-        acc = per[(local_day(bucket, z), platform_of[cid])]
+        acc = per[(days.day(bucket), platform_of[cid])]
         for i, v in enumerate(vals):
             acc[i] += int(v or 0)
-    return period_days(period.start, period.end, period.tz), sorted(set(platform_of.values())), per
+    return days.days, sorted(set(platform_of.values())), per
 
 
 def views_over_time(session: Session, f: Filters, period: Period) -> list[DayValue]:
@@ -253,8 +246,8 @@ def engagement_rate_over_time(session: Session, f: Filters, period: Period) -> l
 
 def followers_over_time(session: Session, f: Filters, period: Period) -> list[AccountDayValue]:
     """Per account, its followers at the end of each local day (None before its first snapshot)."""
-    days = period_days(period.start, period.end, period.tz)
-    z = zone(period.tz)
+    day_map = DayMap(period.start, period.end, period.tz)
+    days = day_map.days
     out: list[AccountDayValue] = []
     for a in accounts(session, f):
         rows = session.execute(
@@ -267,7 +260,7 @@ def followers_over_time(session: Session, f: Filters, period: Period) -> list[Ac
             )
             .order_by(AccountSnapshot.taken_at, AccountSnapshot.id)
         ).all()
-        last_by_day = {local_day(t, z): n for t, n in rows}  # the day's last one wins
+        last_by_day = {day_map.day(t): n for t, n in rows}  # the day's last one wins
         value = _followers_at(session, a.connection_id, period.start)
         for d in days:
             value = last_by_day.get(d, value)

@@ -196,6 +196,7 @@ def _add(user_id: int, conn: Connection, post: RemotePost, *, source: str, url: 
         row.url = row.url or post.url or url
         row.title = row.title or (post.caption or "")[:200]
         row.published_at = row.published_at or post.created_at
+        row.thumbnail_url = post.thumbnail_url or row.thumbnail_url
         s.add(row)
         s.flush()
         s.expunge(row)
@@ -256,6 +257,7 @@ def _add_many(user_id: int, connection_id: int, platform: str, posts: list[Remot
                     source="import",
                     title=(post.caption or "")[:200],
                     published_at=post.created_at,
+                    thumbnail_url=post.thumbnail_url,
                 )
             )
             added += 1
