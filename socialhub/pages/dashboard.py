@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from socialhub.components.charts import chart_card, export_buttons
-from socialhub.components.platforms import platform_icon
+from socialhub.components.platforms import platform_icon, post_thumb
 from socialhub.components.shell import template
 from socialhub.components.ui import loading_screen, page_header
 from socialhub.state.dashboard import (
@@ -293,7 +293,7 @@ def _charts() -> rx.Component:
             ),
             chart_card(
                 "Engagement rate",
-                rx.fragment("Engagement rate = ", rx.code(RATE_FORMULA, variant="ghost"), " , each day."),
+                rx.fragment("Each day: ", rx.text.strong(RATE_FORMULA), "."),
                 "rate-chart",
                 S.rate_fig,
                 S.download_csv("rate"),
@@ -381,6 +381,7 @@ def _comparison() -> rx.Component:
             rx.table.body(rx.foreach(S.comparison, _comparison_row)),
             size="1",
             width="100%",
+            font_size="var(--font-size-1)",
         ),
         "comparison-card",
     )
@@ -405,13 +406,7 @@ def _sort_head(key: str, label: str) -> rx.Component:
 
 
 def _thumb(post: TopPostView) -> rx.Component:
-    return rx.cond(
-        post.thumbnail != "",
-        rx.image(
-            src=post.thumbnail, alt="", width="40px", height="40px", object_fit="cover", border_radius="6px"
-        ),
-        platform_icon(post.platform, size=18, box="40px"),
-    )
+    return post_thumb(post.platform, post.thumbnail, "40px")
 
 
 def _top_row(post: TopPostView) -> rx.Component:

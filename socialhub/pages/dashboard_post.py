@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from socialhub.components.charts import chart, export_buttons
-from socialhub.components.platforms import platform_icon
+from socialhub.components.platforms import post_thumb
 from socialhub.components.shell import template
 from socialhub.components.ui import loading_screen, status_badge
 from socialhub.state.dashboard import DashboardState
@@ -28,13 +28,7 @@ def _back() -> rx.Component:
 
 def _header() -> rx.Component:
     return rx.flex(
-        rx.cond(
-            S.thumbnail != "",
-            rx.image(
-                src=S.thumbnail, alt="", width="72px", height="72px", object_fit="cover", border_radius="8px"
-            ),
-            platform_icon(S.platform, size=28, box="72px"),
-        ),
+        post_thumb(S.platform, S.thumbnail, "72px"),
         rx.vstack(
             rx.heading(S.title, size="6", as_="h1", trim="both"),
             rx.flex(

@@ -129,7 +129,7 @@ def top_views(table: Table, top) -> list[TopPostView]:
             account=str(row[2]),
             title=str(row[0]),
             url=str(row[12]),
-            thumbnail=post.thumbnail_url or "",
+            thumbnail=css_image(post.thumbnail_url),
             published=str(row[3]),
             status=post.status,
             cells=[number(c) for c in row[4:12]],
@@ -145,6 +145,14 @@ def compare_text(period) -> str:
     last = (period.prev_end - timedelta(seconds=1)).astimezone(zone).date()
     days = (last - first).days + 1
     return f"previous {days} day{'s' if days != 1 else ''} ({first:%b %-d} – {last:%b %-d, %Y})"
+
+
+def css_image(url: str | None) -> str:
+    """`url("...")` for a web or data: image, quoted so the URL cannot end the value; else ""."""
+    if not url or len(url) > 200_000 or not url.startswith(("https://", "http://", "data:image/")):
+        return ""
+    quoted = "".join(f"\\{ord(c):x} " if c in '"\\\n\r()' or ord(c) < 32 else c for c in url)
+    return f'url("{quoted}")'
 
 
 def _when(moment: datetime | None, tz: str) -> str:

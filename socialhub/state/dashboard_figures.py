@@ -18,11 +18,11 @@ from socialhub.services.dashboard_tables import Table
 FONT = '-apple-system, BlinkMacSystemFont, "Segoe UI (Custom)", Roboto, "Helvetica Neue", sans-serif'
 ACCENT = "#6e56cf"
 PLATFORM_COLORS = {
-    "instagram": "#d6409f",
-    "facebook": "#5b5bd6",
+    "instagram": "#ab4aba",  # plum: apart from YouTube's red in a legend
+    "facebook": "#3e63dd",
     "tiktok": "#12a594",
     "youtube": "#e5484d",
-    "linkedin": "#0d74ce",
+    "linkedin": "#0090ff",
     "x": "#8b8d98",
 }
 # Extra lines of one platform (several accounts) get these dashes, in order.

@@ -12,7 +12,7 @@ from socialhub.services import dashboard_tables as tables
 from socialhub.services.dashboard_tables import Table
 from socialhub.state import dashboard_figures as figures
 from socialhub.state.auth import current_user_id
-from socialhub.state.dashboard import number
+from socialhub.state.dashboard import css_image, number
 from socialhub.state.dashboard_data import load_post
 from socialhub.state.runner import run
 
@@ -63,7 +63,7 @@ class DashboardPostState(rx.State):
             self.platform_label = PLATFORM_LABELS.get(d.platform, d.platform)
             self.account = d.account_label
             self.url = d.url or ""
-            self.thumbnail = d.thumbnail_url or ""
+            self.thumbnail = css_image(d.thumbnail_url)
             self.published = tables.local_day(d.published_at, data.tz)
             self.status = d.status
             self._table = data.table
