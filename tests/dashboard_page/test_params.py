@@ -56,3 +56,14 @@ def test_invalid_values_are_ignored_with_a_note(query, field, expected, said):
 def test_an_overlong_value_is_cut_in_the_note():
     _, notes = parse({"period": "x" * 5000})
     assert len(notes[0]) < 120
+
+
+def test_thumbnails_are_quoted_css_images():
+    from socialhub.state.dashboard import css_image
+
+    assert css_image("https://cdn.example/a.jpg") == 'url("https://cdn.example/a.jpg")'
+    assert css_image("data:image/jpeg;base64,AAAA") == 'url("data:image/jpeg;base64,AAAA")'
+    hostile = css_image('https://x.example/a.jpg");background:url("https://evil.example/')
+    assert hostile.count('"') == 2 and hostile.startswith('url("') and hostile.endswith('")')
+    for bad in (None, "", "javascript:alert(1)", "data:text/html,<b>", "//x.example/a.jpg"):
+        assert css_image(bad) == ""
