@@ -19,6 +19,8 @@ from socialhub.state.dashboard import (
 from socialhub.state.dashboard_params import PERIOD_CHOICES, platform_choices
 
 S = DashboardState
+# Ten measures side by side: smaller type and padding, so the table fits the page's width.
+TIGHT = {"font_size": "var(--font-size-1)", "padding_x": "var(--space-2)"}
 KIND_COLORS = (("up", "green"), ("down", "red"), ("new", "blue"))
 COMPARISON_HEAD = (
     "Views",
@@ -358,7 +360,7 @@ def _comparison_row(row: ComparisonView) -> rx.Component:
             ),
             white_space="nowrap",
         ),
-        rx.foreach(row.cells, lambda c: rx.table.cell(c, text_align="right", white_space="nowrap")),
+        rx.foreach(row.cells, lambda c: rx.table.cell(c, text_align="right", white_space="nowrap", **TIGHT)),
         background=rx.cond(row.is_total, rx.color("gray", 2), "transparent"),
     )
 
@@ -373,7 +375,7 @@ def _comparison() -> rx.Component:
                 rx.table.row(
                     rx.table.column_header_cell("Platform / account"),
                     *[
-                        rx.table.column_header_cell(h, text_align="right", white_space="nowrap")
+                        rx.table.column_header_cell(h, text_align="right", white_space="nowrap", **TIGHT)
                         for h in COMPARISON_HEAD
                     ],
                 )
@@ -381,7 +383,6 @@ def _comparison() -> rx.Component:
             rx.table.body(rx.foreach(S.comparison, _comparison_row)),
             size="1",
             width="100%",
-            font_size="var(--font-size-1)",
         ),
         "comparison-card",
     )
@@ -455,6 +456,7 @@ def _top_row(post: TopPostView) -> rx.Component:
                 ),
             )
         ),
+        align="center",
         data_testid="top-post-row",
     )
 

@@ -76,6 +76,18 @@ def _seed_history(app_sandbox) -> dict:
     return {"user_id": user.id, "connections": conns}
 
 
+def _needs_reconnect(platform: str) -> None:
+    from sqlmodel import select
+
+    from socialhub.db import session_scope
+    from socialhub.models import Connection
+
+    with session_scope() as s:
+        conn = s.exec(select(Connection).where(Connection.platform == platform)).one()
+        conn.status = "revoked"
+        s.add(conn)
+
+
 def _headline(page: Page, key: str) -> int:
     text = page.get_by_test_id(f"headline-{key}").inner_text()
     return int(text.replace(",", ""))
@@ -203,6 +215,15 @@ def test_dashboard_over_a_synced_history(
     expect(notes).to_contain_text("Platform “myspace”")
     expect(notes).to_contain_text("not one of yours")
     expect(page.get_by_test_id("headline-views")).to_have_text(f"{views_30:,}")
+
+    # A connection that needs a new login is named, with the way to fix it.
+    with app_services(monkeypatch, app_data_dir, app_sandbox.url, redis_url):
+        _needs_reconnect("instagram")
+    page.goto(f"{live_app}/dashboard")
+    alert = page.get_by_role("alert").filter(has_text="reconnect to resume")
+    expect(alert).to_contain_text("Instagram")
+    expect(alert.get_by_role("link", name="Reconnect")).to_have_attribute("href", "/connections")
+    expect(page.get_by_test_id("headline-card")).to_have_count(4)  # the numbers stay
 
     phone = browser.new_context(viewport=PHONE)
     mobile = phone.new_page()
