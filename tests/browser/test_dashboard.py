@@ -53,8 +53,9 @@ def _seed_history(app_sandbox) -> dict:
     from sqlmodel import select
 
     from socialhub.db import session_scope
-    from socialhub.models import Connection, MetricSnapshot, User, utcnow
+    from socialhub.models import Connection, MetricSnapshot, TrackedPost, User, utcnow
     from socialhub.services import sync_runs, tracking
+    from socialhub.services.dashboard_rollups import rebuild_rollups
 
     with session_scope() as s:
         user = s.exec(select(User)).one()
@@ -70,7 +71,18 @@ def _seed_history(app_sandbox) -> dict:
         sync_runs.run_connections(run_id, ids, now=now - timedelta(days=k, minutes=5))
         if k:
             app_sandbox.advance(86400)
+    # The sandbox's clock now runs DAYS-1 days ahead of the times the syncs were given, and
+    # publish dates come from it: put them on the syncs' clock, then rebuild the rollups the
+    # sync kept (the same code the benchmark uses), so no post looks published after its
+    # first snapshot.
     with session_scope() as s:
+        for post in s.exec(select(TrackedPost)).all():
+            if post.published_at is not None:
+                post.published_at -= timedelta(days=DAYS - 1)
+                s.add(post)
+        s.flush()
+        for cid, _platform, _account in conns:
+            rebuild_rollups(s, cid)
         snapshots = len(s.exec(select(MetricSnapshot)).all())
     assert snapshots >= DAYS * 16, snapshots
     return {"user_id": user.id, "connections": conns}
