@@ -97,6 +97,7 @@ class DayMap:
 
     def __init__(self, start: datetime, end: datetime, tz: str) -> None:
         z = zone(tz)
+        self.start = start
         self.days = period_days(start, end, tz)
         self.ends = [local_midnight(d + timedelta(days=1), z) for d in self.days]
 

@@ -11,8 +11,10 @@ Each post costs three index seeks on (tracked_post_id, taken_at), however long i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, text
 from sqlmodel import Session
@@ -20,7 +22,7 @@ from sqlmodel import Session
 from socialhub.models import Connection, MediaFile, MetricSnapshot, Post, PostTarget, TrackedPost
 from socialhub.services.access import NotYours
 from socialhub.services.dashboard_periods import Period
-from socialhub.services.dashboard_rollups import METRICS, ZERO, Values
+from socialhub.services.dashboard_rollups import METRICS
 from socialhub.services.dashboard_scope import Filters, accounts, label_of
 
 SORTS = (*METRICS, "engagement", "total_views", "published_at")
@@ -96,28 +98,35 @@ WITH p AS (
   SELECT tp.id AS pid, tp.connection_id, tp.platform, tp.title, tp.url, tp.thumbnail_url,
          tp.published_at, tp.status, tp.post_target_id,
          {_seek("AND ms.taken_at <= :e", "DESC")} AS e_id,
-         {_seek("AND ms.taken_at <= :s", "DESC")} AS s_id,
-         {_seek("", "ASC")} AS f_id
+         {_seek("AND ms.taken_at <= :s", "DESC")} AS s_id
   FROM tracked_posts tp
   WHERE tp.connection_id IN :ids AND (tp.published_at IS NULL OR tp.published_at <= :e)
+),
+pf AS (
+  SELECT p.*, CASE WHEN p.s_id IS NULL THEN {_seek("", "ASC").replace("tp.id", "p.pid")} END AS f_id
+  FROM p
 )
-SELECT p.pid, p.connection_id, p.platform, p.title, p.url, p.thumbnail_url, p.published_at, p.status,
-       p.post_target_id, p.e_id, p.s_id, f.taken_at AS f_taken,
+SELECT pf.pid, pf.connection_id, pf.platform, pf.title, pf.url, pf.thumbnail_url, pf.published_at,
+       pf.status, pf.post_target_id, pf.e_id, pf.s_id, f.taken_at AS f_taken,
        {_VALS.format(a="e")}, {_VALS.format(a="s")}, {_VALS.format(a="f")}
-FROM p
-  LEFT JOIN metric_snapshots e ON e.id = p.e_id
-  LEFT JOIN metric_snapshots s ON s.id = p.s_id
-  LEFT JOIN metric_snapshots f ON f.id = p.f_id
-WHERE p.f_id IS NOT NULL
+FROM pf
+  LEFT JOIN metric_snapshots e ON e.id = pf.e_id
+  LEFT JOIN metric_snapshots s ON s.id = pf.s_id
+  LEFT JOIN metric_snapshots f ON f.id = pf.f_id
+WHERE pf.e_id IS NOT NULL OR pf.f_id IS NOT NULL
 """
 
 
-def _v(row: tuple, at: int) -> Values:
-    return tuple(int(x or 0) for x in row[at : at + 6])  # type: ignore[return-value]
-
-
-def _eng(v: Values) -> int:
+def _eng(v: Sequence[int]) -> int:
     return v[1] + v[2] + v[3] + v[4]
+
+
+# How to read each sort measure from (row, gains + engagement, totals + total engagement).
+_KEYS: dict[str, Callable[[tuple], Any]] = {
+    m: (lambda x, i=i: x[1][i]) for i, m in enumerate((*METRICS, "engagement"))
+}
+_KEYS["total_views"] = lambda x: x[2][0]
+_KEYS["published_at"] = lambda x: x[0][6]
 
 
 def top_posts(
@@ -147,41 +156,42 @@ def top_posts(
             bindparam("ids", list(scope), expanding=True),
         )
     )
-    posts: list[tuple[TopPost, int | None]] = []
+    # Gains first, as plain tuples; TopPost rows only for the ones returned.
+    found: list[tuple] = []
+    start, end = period.start, period.end
     for row in session.execute(stmt):
-        pid, cid, platform, title, url, thumb, published, status, target_id, e_id, s_id, f_taken = row[:12]
-        end_v, start_v, first_v = _v(row, 12), _v(row, 18), _v(row, 24)
-        attributed = min(published, f_taken) if published is not None else None
-        born_inside = attributed is not None and period.start < attributed <= period.end
-        if e_id is None:  # its first snapshot came after the period's end
-            if not born_inside:
-                continue
-            gain, engagement, totals = first_v, _eng(first_v), (None,) * 7
+        published, e_id, s_id, f_taken = row[6], row[9], row[10], row[11]
+        end_v = [x or 0 for x in row[12:18]]
+        if s_id is not None:
+            base = [x or 0 for x in row[18:24]]
         else:
-            base = start_v if s_id is not None else (ZERO if born_inside else first_v)
-            gain = tuple(max(0, a - b) for a, b in zip(end_v, base, strict=True))  # type: ignore[assignment]
-            engagement = max(0, _eng(end_v) - _eng(base))
-            totals = (*end_v, _eng(end_v))
-        top = TopPost(
-            pid,
-            platform,
-            cid,
-            scope[cid].label,
-            title,
-            url,
-            thumb,
-            published,
-            status,
-            *gain,
-            engagement,
-            *totals,
+            first_v = [x or 0 for x in row[24:30]]
+            attributed = min(published, f_taken) if published is not None and f_taken is not None else None
+            born_inside = attributed is not None and start < attributed <= end
+            if e_id is None:  # its first snapshot came after the period's end
+                if not born_inside:
+                    continue
+                gain = (*first_v, _eng(first_v))
+                found.append((row, gain, (None,) * 7))
+                continue
+            base = [0] * 6 if born_inside else first_v
+        gain = (
+            *(a - b if a > b else 0 for a, b in zip(end_v, base, strict=True)),
+            max(0, _eng(end_v) - _eng(base)),
         )
-        posts.append((top, target_id))
-    posts.sort(key=lambda p: p[0].tracked_post_id)
-    present = [p for p in posts if getattr(p[0], sort) is not None]
-    missing = [p for p in posts if getattr(p[0], sort) is None]
-    present.sort(key=lambda p: getattr(p[0], sort), reverse=descending)  # stable: ties by id
-    chosen = (present + missing)[:limit]
+        found.append((row, gain, (*end_v, _eng(end_v))))
+    key = _KEYS[sort]
+    found.sort(key=lambda x: x[0][0])  # ties by post id
+    present = [x for x in found if key(x) is not None]
+    missing = [x for x in found if key(x) is None]
+    present.sort(key=key, reverse=descending)  # stable: ties stay by post id
+    chosen = []
+    for row, gain, totals in (present + missing)[:limit]:
+        pid, cid, platform, title, url, thumb, published, status, target_id = row[:9]
+        top = TopPost(
+            pid, platform, cid, scope[cid].label, title, url, thumb, published, status, *gain, *totals
+        )  # fmt: skip
+        chosen.append((top, target_id))
     return [_with_thumbnail(session, top, target_id) for top, target_id in chosen]
 
 

@@ -12,7 +12,8 @@ Scope: only the filter's user's own connections are read. A connection id of ano
 platform name is a ValueError.
 """
 
-# ruff: noqa: F401  (re-exports: the page imports the whole API from here)
+# ruff: noqa: F401, S608  (re-exports: the page imports the whole API from here; the SQL is
+# assembled from this module's own names, values are bound)
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session
 
 from socialhub.config import PLATFORM_LABELS
@@ -132,16 +133,48 @@ def _sums(session: Session, ids: list[int], start: datetime, end: datetime) -> d
     return {cid: [int(v or 0) for v in vals] for cid, *vals in session.execute(q)}
 
 
-def _buckets(session: Session, ids: list[int], start: datetime, end: datetime) -> list[tuple]:
+def _days_cte(days: DayMap, end: datetime) -> tuple[str, list]:
+    """A CTE d(idx, lo, hi): each local day of the period as its (lo, hi] in UTC."""
+    bucket = MetricRollup.__table__.c.bucket.type  # type: ignore[attr-defined]
+    params, rows, low = [], [], days.start
+    for i, high in enumerate(days.ends):
+        high = min(high, end)
+        rows.append(f"({i}, :lo{i}, :hi{i})")
+        params += [bindparam(f"lo{i}", low, type_=bucket), bindparam(f"hi{i}", high, type_=bucket)]
+        low = high
+    return f"WITH d(idx, lo, hi) AS (VALUES {', '.join(rows)})", params
+
+
+def _per_day(session: Session, ids: list[int], days: DayMap, end: datetime) -> list[tuple]:
+    """(day index, connection id, gains in METRICS order) for every local day with any: the
+    database sums each day's buckets (one index range per day and account), so a year comes
+    back as at most 365 rows per account."""
     if not ids:
         return []
-    cols = [getattr(MetricRollup, m) for m in METRICS]
-    q = select(MetricRollup.connection_id, MetricRollup.bucket, *cols).where(
-        MetricRollup.connection_id.in_(ids),
-        MetricRollup.bucket > start,
-        MetricRollup.bucket <= end,  # type: ignore[attr-defined]
+    cte, params = _days_cte(days, end)
+    sums = ", ".join(f"SUM(r.{m})" for m in METRICS)
+    sql = (
+        f"{cte} SELECT d.idx, r.connection_id, {sums} FROM d CROSS JOIN metric_rollups r "
+        "WHERE r.connection_id IN :ids AND r.bucket > d.lo AND r.bucket <= d.hi "
+        "GROUP BY d.idx, r.connection_id"
     )
-    return list(session.execute(q))
+    return list(session.execute(text(sql).bindparams(bindparam("ids", ids, expanding=True), *params)))
+
+
+def _followers_per_day(session: Session, ids: list[int], days: DayMap, end: datetime) -> dict:
+    """(day index, connection id) -> followers in the account's last snapshot at or before the
+    day's end: one index seek per day and account."""
+    if not ids:
+        return {}
+    cte, params = _days_cte(days, end)
+    sql = (
+        f"{cte}, c(cid) AS (SELECT id FROM connections WHERE id IN :ids) "
+        "SELECT d.idx, c.cid, (SELECT a.followers FROM account_snapshots a WHERE a.connection_id = c.cid "
+        "AND a.followers IS NOT NULL AND a.taken_at <= d.hi ORDER BY a.taken_at DESC, a.id DESC LIMIT 1) "
+        "FROM d CROSS JOIN c"
+    )
+    rows = session.execute(text(sql).bindparams(bindparam("ids", ids, expanding=True), *params))
+    return {(idx, cid): n for idx, cid, n in rows}
 
 
 def _followers_at(session: Session, cid: int, at: datetime, *, after: datetime | None = None) -> int | None:
@@ -220,8 +253,8 @@ def _daily(session: Session, f: Filters, period: Period) -> tuple[list[date], li
     platform_of = {a.connection_id: a.platform for a in scope}
     days = DayMap(period.start, period.end, period.tz)
     per: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0] * 6)
-    for cid, bucket, *vals in _buckets(session, list(platform_of), period.start, period.end):
-        acc = per[(days.day(bucket), platform_of[cid])]
+    for idx, cid, *vals in _per_day(session, list(platform_of), days, period.end):
+        acc = per[(days.days[idx], platform_of[cid])]
         for i, v in enumerate(vals):
             acc[i] += int(v or 0)
     return days.days, sorted(set(platform_of.values())), per
@@ -246,26 +279,14 @@ def engagement_rate_over_time(session: Session, f: Filters, period: Period) -> l
 
 def followers_over_time(session: Session, f: Filters, period: Period) -> list[AccountDayValue]:
     """Per account, its followers at the end of each local day (None before its first snapshot)."""
-    day_map = DayMap(period.start, period.end, period.tz)
-    days = day_map.days
-    out: list[AccountDayValue] = []
-    for a in accounts(session, f):
-        rows = session.execute(
-            select(AccountSnapshot.taken_at, AccountSnapshot.followers)
-            .where(
-                AccountSnapshot.connection_id == a.connection_id,
-                AccountSnapshot.followers.is_not(None),  # type: ignore[union-attr]
-                AccountSnapshot.taken_at > period.start,
-                AccountSnapshot.taken_at <= period.end,
-            )
-            .order_by(AccountSnapshot.taken_at, AccountSnapshot.id)
-        ).all()
-        last_by_day = {day_map.day(t): n for t, n in rows}  # the day's last one wins
-        value = _followers_at(session, a.connection_id, period.start)
-        for d in days:
-            value = last_by_day.get(d, value)
-            out.append(AccountDayValue(d, a.connection_id, a.label, a.platform, value))
-    return out
+    days = DayMap(period.start, period.end, period.tz)
+    scope = accounts(session, f)
+    values = _followers_per_day(session, [a.connection_id for a in scope], days, period.end)
+    return [
+        AccountDayValue(d, a.connection_id, a.label, a.platform, values.get((i, a.connection_id)))
+        for a in scope
+        for i, d in enumerate(days.days)
+    ]
 
 
 def comparison(session: Session, f: Filters, period: Period) -> list[ComparisonRow]:

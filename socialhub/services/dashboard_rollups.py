@@ -157,15 +157,30 @@ def _contributions_of(session: Session, posts: dict[int, datetime | None]) -> li
     return out
 
 
+def _apply_post(session: Session, post: TrackedPost, sign: int) -> None:
+    sums: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0] * 6)
+    for c in _contributions_of(session, {post.id: post.published_at}):  # type: ignore[dict-item]
+        _add(sums, post.connection_id, c)
+    _upsert(session, sums, sign=sign)
+
+
 def remove_post(session: Session, tracked_post_id: int) -> None:
     """Subtract a post's whole contribution (call before deleting its history)."""
     post = session.get(TrackedPost, tracked_post_id)
-    if post is None:
+    if post is not None:
+        _apply_post(session, post, -1)
+
+
+def set_published_at(session: Session, post: TrackedPost, when: datetime | None) -> None:
+    """Change a tracked post's publishing time: its first snapshot's value moves with it."""
+    if post.published_at == when:
         return
-    sums: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0] * 6)
-    for c in _contributions_of(session, {tracked_post_id: post.published_at}):
-        _add(sums, post.connection_id, c)
-    _upsert(session, sums, sign=-1)
+    if post.id is not None:
+        _apply_post(session, post, -1)
+    post.published_at = when
+    session.add(post)
+    if post.id is not None:
+        _apply_post(session, post, +1)
 
 
 def rebuild_rollups(session: Session, connection_id: int) -> int:

@@ -195,7 +195,8 @@ def _add(user_id: int, conn: Connection, post: RemotePost, *, source: str, url: 
         row.status, row.removed_at, row.source = "active", None, row.source if row.id else source
         row.url = row.url or post.url or url
         row.title = row.title or (post.caption or "")[:200]
-        row.published_at = row.published_at or post.created_at
+        if row.published_at is None and post.created_at is not None:
+            dashboard_rollups.set_published_at(s, row, post.created_at)
         row.thumbnail_url = post.thumbnail_url or row.thumbnail_url
         s.add(row)
         s.flush()

@@ -72,3 +72,25 @@ def test_a_redelivered_sync_batch_adds_nothing(world, db):
     assert world.rollup(cid) == before == {utc(2026, 6, 10): (50, 5, 0, 0, 0, 0)}
     p = dq.resolve_period("7d", now=utc(2026, 6, 15), tz="UTC")
     assert dq.headline(db, dq.Filters(uid), p).views.value == 50
+
+
+def test_a_publishing_time_learnt_later_moves_the_first_value(world, db):
+    from socialhub.models import TrackedPost
+    from socialhub.services.dashboard_rollups import set_published_at
+
+    uid = world.user()
+    cid = world.connection(uid, "youtube")
+    pid = world.post(cid, None, source="url")
+    world.snap(pid, utc(2026, 6, 11), views=70)
+    world.snap(pid, utc(2026, 6, 12), views=90)
+    assert world.rollup(cid) == {utc(2026, 6, 12): (20, 0, 0, 0, 0, 0)}  # counted from its first snapshot
+    set_published_at(db, db.get(TrackedPost, pid), utc(2026, 6, 10, 8, 1))
+    db.commit()
+    assert world.rollup(cid) == {
+        utc(2026, 6, 10, 8, 15): (70, 0, 0, 0, 0, 0),
+        utc(2026, 6, 12): (20, 0, 0, 0, 0, 0),
+    }
+    kept = world.rollup(cid)
+    rebuild_rollups(db, cid)
+    db.commit()
+    assert world.rollup(cid) == kept
