@@ -530,7 +530,7 @@ def dashboard() -> rx.Component:
             "How your posts and accounts are doing.",
             rx.cond(
                 S.last_sync != "",
-                rx.text("Last sync ", S.last_sync, size="1", color_scheme="gray"),
+                rx.text("Last sync ", S.last_sync, " ", S.tz, size="1", color_scheme="gray"),
             ),
         ),
         _body(),

@@ -155,6 +155,16 @@ def test_dashboard_over_a_synced_history(
     if os.environ.get("SOCIALHUB_FULL_SCREENSHOTS"):  # the whole page, to look at while working on it
         page.screenshot(path=os.environ["SOCIALHUB_FULL_SCREENSHOTS"] + "/dashboard-full.png", full_page=True)
 
+    if os.environ.get("SOCIALHUB_FULL_SCREENSHOTS"):  # the charts' dark template (no toggle in the app yet)
+        page.evaluate("localStorage.setItem('theme', 'dark')")
+        page.reload()
+        expect(page.locator("#views-chart .main-svg").first).to_be_visible()
+        page.wait_for_timeout(800)
+        page.screenshot(path=os.environ["SOCIALHUB_FULL_SCREENSHOTS"] + "/dashboard-dark.png", full_page=True)
+        page.evaluate("localStorage.setItem('theme', 'light')")
+        page.reload()
+        expect(page.get_by_test_id("headline-card")).to_have_count(4)
+
     # Period: 7 days. The URL follows, the numbers change.
     page.get_by_role("radio", name="7 days").click()
     page.wait_for_url(re.compile(r"period=7d"))
