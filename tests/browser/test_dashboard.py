@@ -172,6 +172,28 @@ def test_dashboard_over_a_synced_history(
     views_7 = _headline(page, "views")
     assert 0 < views_7 < views_30
 
+    # Two changes in a row: the first one's answer must not end up on screen.
+    page.get_by_role("radio", name="A year").click()
+    page.get_by_role("radio", name="7 days").click()
+    page.wait_for_url(re.compile(r"period=7d"))
+    page.wait_for_timeout(1500)  # both loads are done by now
+    expect(page.get_by_test_id("headline-views")).to_have_text(f"{views_7:,}")
+
+    # A custom period: the last 7 days by their dates give the same whole days' numbers.
+    page.get_by_role("radio", name="Custom").click()
+    today = page.evaluate("new Date().toISOString().slice(0, 10)")
+    first = page.evaluate("new Date(Date.now() - 6 * 86400000).toISOString().slice(0, 10)")
+    page.get_by_label("From").fill(first)
+    page.get_by_label("To").fill(today)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(rf"period=custom&from={first}&to={today}"))
+    expect(page.get_by_text(re.compile(r"compared with the previous 7 days"))).to_be_visible()
+    custom_7 = _headline(page, "views")
+    assert custom_7 >= views_7  # the same days, through the end of today
+    page.get_by_role("radio", name="7 days").click()
+    page.wait_for_url(re.compile(r"period=7d$"))
+    expect(page.get_by_test_id("headline-views")).to_have_text(f"{views_7:,}")
+
     # Platform: YouTube only; then one account.
     _choose(page, "Platform", "YouTube")
     page.wait_for_url(re.compile(r"period=7d&platform=youtube"))
