@@ -119,9 +119,9 @@ def _custom_form() -> rx.Component:
     return rx.form(
         rx.flex(
             rx.text("From", size="2"),
-            rx.input(type="date", name="from", default_value=S.start, aria_label="From", required=True),
+            rx.input(type="date", name="from", default_value=S.start, aria_label="Start date", required=True),
             rx.text("to", size="2"),
-            rx.input(type="date", name="to", default_value=S.end, aria_label="To", required=True),
+            rx.input(type="date", name="to", default_value=S.end, aria_label="End date", required=True),
             rx.button("Show", type="submit", variant="soft"),
             spacing="2",
             align="center",
