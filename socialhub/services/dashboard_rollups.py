@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, text
 from sqlmodel import Session
 
 from socialhub.models import MetricRollup, MetricSnapshot, TrackedPost
@@ -92,40 +92,44 @@ def _add(sums: dict[tuple[int, datetime], list[int]], cid: int, c: tuple[datetim
         acc[i] += v
 
 
+_NEW_SQL = """
+SELECT n.id, tp.connection_id, tp.published_at, n.taken_at, {cols},
+  (SELECT p.id FROM metric_snapshots p WHERE p.tracked_post_id = n.tracked_post_id
+     AND (p.taken_at < n.taken_at OR (p.taken_at = n.taken_at AND p.id < n.id))
+     ORDER BY p.taken_at DESC, p.id DESC LIMIT 1) AS prev_id,
+  CASE WHEN EXISTS (SELECT 1 FROM metric_snapshots l WHERE l.tracked_post_id = n.tracked_post_id
+     AND (l.taken_at > n.taken_at OR (l.taken_at = n.taken_at AND l.id > n.id))) THEN 1 ELSE 0 END AS later
+FROM metric_snapshots n JOIN tracked_posts tp ON tp.id = n.tracked_post_id
+WHERE n.id IN :ids
+""".format(cols=", ".join(f"n.{m}" for m in METRICS))  # noqa: S608 (our column names)
+
+
 def add_snapshots(session: Session, snapshot_ids: list[int]) -> None:
-    """Add what freshly inserted snapshots gained. A snapshot older than the post's latest (an
-    out-of-order write) changes its successor's gain too: that connection is rebuilt."""
+    """Add what freshly inserted snapshots gained (two queries per batch: the new rows with
+    their predecessors' ids, then those predecessors). A snapshot older than the post's latest
+    (an out-of-order write) changes its successor's gain too: that connection is rebuilt."""
     if not snapshot_ids:
         return
-    new = session.execute(
-        select(
-            MetricSnapshot.id,
-            MetricSnapshot.tracked_post_id,
-            TrackedPost.connection_id,
-            TrackedPost.published_at,
+    taken = MetricSnapshot.__table__.c.taken_at.type  # type: ignore[attr-defined]
+    stmt = text(_NEW_SQL).columns(published_at=taken, taken_at=taken)
+    new = session.execute(stmt.bindparams(bindparam("ids", list(snapshot_ids), expanding=True))).all()
+    prev_ids = [r[-2] for r in new if r[-2] is not None]
+    previous: dict[int, Values] = {}
+    if prev_ids:
+        rows = session.execute(
+            select(MetricSnapshot.id, *_SNAP_COLS).where(MetricSnapshot.id.in_(prev_ids))  # type: ignore[union-attr]
         )
-        .join(TrackedPost, TrackedPost.id == MetricSnapshot.tracked_post_id)
-        .where(MetricSnapshot.id.in_(snapshot_ids))  # type: ignore[attr-defined]
-    ).all()
+        previous = {pid: _values(vals) for pid, *vals in rows}
+    rebuild = {r[1] for r in new if r[-1]}
     sums: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0] * 6)
-    rebuild: set[int] = set()
-    for snap_id, post_id, cid, published_at in new:
+    for _id, cid, published_at, taken_at, *rest in new:
         if cid in rebuild:
             continue
-        last_two = session.execute(
-            select(MetricSnapshot.id, MetricSnapshot.taken_at, *_SNAP_COLS)
-            .where(MetricSnapshot.tracked_post_id == post_id)
-            .order_by(MetricSnapshot.taken_at.desc(), MetricSnapshot.id.desc())  # type: ignore[attr-defined]
-            .limit(2)
-        ).all()
-        if not last_two or last_two[0][0] != snap_id:
-            rebuild.add(cid)
-            continue
-        previous = _values(last_two[1][2:]) if len(last_two) > 1 else None
-        c = contribution(published_at, last_two[0][1], _values(last_two[0][2:]), previous)
+        values, prev_id = _values(rest[:6]), rest[6]
+        c = contribution(published_at, taken_at, values, previous[prev_id] if prev_id is not None else None)
         if c is not None:
             _add(sums, cid, c)
-    _upsert(session, {k: v for k, v in sums.items() if k[0] not in rebuild})
+    _upsert(session, sums)
     for cid in sorted(rebuild):
         rebuild_rollups(session, cid)
 

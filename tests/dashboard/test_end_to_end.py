@@ -76,9 +76,17 @@ def test_dashboard_equals_the_sandbox_and_the_snapshots_after_real_syncs(metrics
     assert ig.user_id == yt.user_id
     windows = {}
     t0 = sandbox.sandbox.now()
-    run = sync_runs.sync_now(trigger="test", inline=True)
+    run, ids = sync_runs.start_run(trigger="test")
+    sync_runs.run_connections(run, ids)
     windows[run] = (t0, sandbox.sandbox.now())
     _check(sandbox, ig.user_id, windows)
+    with session_scope() as s:
+        world = World(s)
+        before = {cid: world.rollup(cid) for cid in (ig.id, yt.id)}
+    sync_runs.run_connections(run, ids)  # the same job delivered again: nothing is added
+    with session_scope() as s:
+        world = World(s)
+        assert {cid: world.rollup(cid) for cid in (ig.id, yt.id)} == before
 
     # Half a day later, a second sync: gains between the two now count in the periods.
     sandbox.advance(12 * 3600)
