@@ -295,7 +295,9 @@ class DashboardState(rx.State):
         ]
 
     @rx.event
-    def set_period(self, value: str | list[str]):
+    async def set_period(self, value: str | list[str]):
+        if await current_user_id(self) is None:
+            return None
         if not isinstance(value, str) or value not in PERIOD_NAMES:
             return None
         if value == "custom":  # the dates come from the form; keep showing the current view
@@ -304,7 +306,9 @@ class DashboardState(rx.State):
         return self._changed(replace(self._params(), period=value, start="", end=""))
 
     @rx.event
-    def apply_custom(self, form: dict):
+    async def apply_custom(self, form: dict):
+        if await current_user_id(self) is None:
+            return None
         start, end = str(form.get("from", ""))[:10], str(form.get("to", ""))[:10]
         params, notes = parse({"period": "custom", "from": start, "to": end})
         if notes or params.period != "custom":
@@ -313,26 +317,34 @@ class DashboardState(rx.State):
         return self._changed(replace(self._params(), period="custom", start=params.start, end=params.end))
 
     @rx.event
-    def set_platform(self, value: str):
+    async def set_platform(self, value: str):
+        if await current_user_id(self) is None:
+            return None
         if value != "all" and value not in PLATFORMS:
             return None
         return self._changed(replace(self._params(), platform="" if value == "all" else value, account=0))
 
     @rx.event
-    def set_account(self, value: str):
+    async def set_account(self, value: str):
+        if await current_user_id(self) is None:
+            return None
         if value != "all" and not value.isdigit():
             return None
         return self._changed(replace(self._params(), account=0 if value == "all" else int(value)))
 
     @rx.event
-    def sort_by(self, column: str):
+    async def sort_by(self, column: str):
+        if await current_user_id(self) is None:
+            return None
         if column not in tables.SORTABLE:
             return None
         descending = not self.descending if column == self.sort else True
         return self._changed(replace(self._params(), sort=column, descending=descending))
 
     @rx.event
-    def retry(self):
+    async def retry(self):
+        if await current_user_id(self) is None:
+            return None
         return DashboardState.refresh
 
     @rx.event
