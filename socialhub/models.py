@@ -267,7 +267,10 @@ class TrackedPost(SQLModel, table=True):
     """Any post whose metrics are followed: published here or pasted by URL."""
 
     __tablename__ = "tracked_posts"
-    __table_args__ = (UniqueConstraint("connection_id", "platform_post_id", name="uq_tracked_post"),)
+    __table_args__ = (
+        UniqueConstraint("connection_id", "platform_post_id", name="uq_tracked_post"),
+        Index("ix_tracked_posts_conn_published", "connection_id", "published_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
@@ -284,6 +287,8 @@ class TrackedPost(SQLModel, table=True):
     # active | deleted (gone on the platform; history kept) | untracked (history kept).
     status: str = Field(default="active", max_length=20, sa_column_kwargs={"server_default": "active"})
     removed_at: datetime | None = None
+    # The platform's thumbnail, where its answer has one (else the page shows the platform icon).
+    thumbnail_url: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class SyncRun(SQLModel, table=True):
@@ -349,6 +354,24 @@ class AccountSnapshot(SQLModel, table=True):
     posts_count: int | None = None
     views: int | None = None
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class MetricRollup(SQLModel, table=True):
+    """The dashboard's rollup: per connection and quarter hour, the summed per-post gains of the
+    snapshots taken in that quarter hour (services/dashboard_rollups.py has the rules). Kept by
+    the metric sync in the transaction that inserts the snapshots; `bucket` is the END of the
+    quarter hour (a snapshot at t counts in the bucket (bucket - 15 min, bucket])."""
+
+    __tablename__ = "metric_rollups"
+
+    connection_id: int = Field(foreign_key="connections.id", primary_key=True, ondelete="CASCADE")
+    bucket: datetime = Field(primary_key=True)
+    views: int = Field(default=0, sa_type=BigInteger)
+    likes: int = Field(default=0, sa_type=BigInteger)
+    comments: int = Field(default=0, sa_type=BigInteger)
+    shares: int = Field(default=0, sa_type=BigInteger)
+    saves: int = Field(default=0, sa_type=BigInteger)
+    reach: int = Field(default=0, sa_type=BigInteger)
 
 
 # --- operations --------------------------------------------------------------------------

@@ -52,3 +52,26 @@ def platform_icon(platform, size: int = 14, box: str = "22px") -> rx.Component:
 
 def status_color(status):
     return rx.match(status, *STATUS_COLORS.items(), "gray")
+
+
+def post_thumb(platform, css_image, box: str = "40px") -> rx.Component:
+    """A post's picture over its platform mark. `css_image` is a quoted CSS `url("...")` (or
+    ""): as a background, a picture that fails to load simply leaves the mark visible."""
+    return rx.box(
+        platform_icon(platform, size=18, box=box),
+        rx.cond(
+            css_image != "",
+            rx.box(
+                position="absolute",
+                inset="0",
+                border_radius="6px",
+                background_image=css_image,
+                background_size="cover",
+                background_position="center",
+            ),
+        ),
+        position="relative",
+        width=box,
+        height=box,
+        flex_shrink="0",
+    )

@@ -6,6 +6,7 @@ from socialhub.pages import (  # noqa: F401
     calendar,
     connections,
     dashboard,
+    dashboard_post,
     leaderboard,
     library,
     profile,

@@ -60,6 +60,8 @@ class RemotePost:
     media_type: str | None = None
     # The platform account that posted it, when the answer says (ownership checks).
     account_id: str | None = None
+    # A preview image URL, where the platform's answer has one (TikTok cover, YouTube thumbnail).
+    thumbnail_url: str | None = None
 
 
 @dataclass

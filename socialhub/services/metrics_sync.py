@@ -46,7 +46,7 @@ from socialhub.providers.base import (
     RefreshUnavailable,
     TransientError,
 )
-from socialhub.services import access, metric_budget
+from socialhub.services import access, dashboard_rollups, metric_budget
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -263,8 +263,13 @@ def _attempt(out: Outcome, connection_id: int, fn: Callable[[Provider, Any], T])
 
 def insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING: a row the run already wrote is skipped, not doubled."""
+    return len(insert_ignore_ids(session, model, rows))
+
+
+def insert_ignore_ids(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]:
+    """insert_ignore, returning the ids of the rows really inserted."""
     if not rows:
-        return 0
+        return []
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -274,7 +279,7 @@ def insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> 
     # reliable across drivers (psycopg reports none for batched inserts).
     stmt = insert(table).on_conflict_do_nothing().returning(table.c.id)
     result = session.execute(stmt, rows)  # type: ignore[call-overload]
-    return len(result.all())
+    return [r[0] for r in result.all()]
 
 
 def _has_account_snapshot(session: Session, run_id: int, connection_id: int) -> bool:
@@ -340,10 +345,18 @@ def _save_posts(
             }
         )
     with session_scope() as s:
-        written = insert_ignore(s, MetricSnapshot, rows)
+        written = save_snapshots(s, rows)
         if synced:
             s.exec(update(TrackedPost).where(TrackedPost.id.in_(synced)).values(last_synced_at=now))  # type: ignore[call-overload, union-attr]
     return written, gone
+
+
+def save_snapshots(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert metric snapshots (a run's second copy is skipped) and add what the inserted ones
+    gained to the dashboard's rollup, in the caller's transaction. Returns the rows inserted."""
+    ids = insert_ignore_ids(session, MetricSnapshot, rows)
+    dashboard_rollups.add_snapshots(session, ids)
+    return len(ids)
 
 
 def _mark_deleted(connection_id: int, tracked_ids: list[int]) -> None:

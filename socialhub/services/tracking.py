@@ -20,7 +20,7 @@ from socialhub.db import session_scope
 from socialhub.models import Connection, MetricSnapshot, TrackedPost, utcnow
 from socialhub.providers import parse_any_post_url, provider_class
 from socialhub.providers.base import InvalidPostUrl, NotFound, PostRef, ProviderError, RemotePost
-from socialhub.services import access
+from socialhub.services import access, dashboard_rollups
 
 MAX_URL_LENGTH = 2048
 IMPORT_DAYS = 90
@@ -195,7 +195,9 @@ def _add(user_id: int, conn: Connection, post: RemotePost, *, source: str, url: 
         row.status, row.removed_at, row.source = "active", None, row.source if row.id else source
         row.url = row.url or post.url or url
         row.title = row.title or (post.caption or "")[:200]
-        row.published_at = row.published_at or post.created_at
+        if row.published_at is None and post.created_at is not None:
+            dashboard_rollups.set_published_at(s, row, post.created_at)
+        row.thumbnail_url = post.thumbnail_url or row.thumbnail_url
         s.add(row)
         s.flush()
         s.expunge(row)
@@ -256,6 +258,7 @@ def _add_many(user_id: int, connection_id: int, platform: str, posts: list[Remot
                     source="import",
                     title=(post.caption or "")[:200],
                     published_at=post.created_at,
+                    thumbnail_url=post.thumbnail_url,
                 )
             )
             added += 1
@@ -271,6 +274,7 @@ def untrack(session: Session, *, user_id: int, tracked_id: int, delete_history: 
     if row is None or row.user_id != user_id:
         raise TrackError("That tracked post was not found.")
     if delete_history:
+        dashboard_rollups.remove_post(session, tracked_id)  # the dashboard forgets its gains
         session.delete(row)  # snapshots go with it (ON DELETE CASCADE)
         return
     if row.status == "active":

@@ -286,6 +286,7 @@ class TikTokProvider(Provider):
             caption=video.get("title") or video.get("video_description") or "",
             created_at=datetime.fromtimestamp(int(created), UTC) if created else None,
             media_type="video",
+            thumbnail_url=video.get("cover_image_url") or None,
         )
 
     def list_posts(self, creds: Credentials, *, cursor: str | None = None, limit: int = 25) -> PostPage:

@@ -284,6 +284,7 @@ class YouTubeProvider(Provider):
                     caption=item.get("snippet", {}).get("title", ""),
                     created_at=_when(published),
                     media_type="video",
+                    thumbnail_url=_thumbnail(item.get("snippet", {})),
                 )
             )
         return PostPage(posts=posts, next_cursor=data.get("nextPageToken"))
@@ -332,6 +333,7 @@ class YouTubeProvider(Provider):
             caption=snippet.get("title", ""),
             created_at=_when(snippet.get("publishedAt")),
             media_type="video",
+            thumbnail_url=_thumbnail(snippet),
         )
 
     # --- publishing -------------------------------------------------------------------
@@ -383,6 +385,11 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _thumbnail(snippet: dict[str, Any]) -> str | None:
+    thumbs = snippet.get("thumbnails") or {}
+    return (thumbs.get("medium") or thumbs.get("default") or {}).get("url")
 
 
 def _when(value: str | None) -> datetime | None:
