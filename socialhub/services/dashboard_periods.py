@@ -10,7 +10,6 @@ belongs to the day that ends then.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -92,17 +91,14 @@ def resolve_period(
 
 
 class DayMap:
-    """Which local day of (start, end] an instant counts in, by bisecting the days' ends
-    (converting each row's time zone would cost more than the query)."""
+    """The local days of (start, end] and the UTC instant each ends at (what the per-day
+    queries bind as each day's bounds)."""
 
     def __init__(self, start: datetime, end: datetime, tz: str) -> None:
         z = zone(tz)
         self.start = start
         self.days = period_days(start, end, tz)
         self.ends = [local_midnight(d + timedelta(days=1), z) for d in self.days]
-
-    def day(self, t: datetime) -> date:
-        return self.days[min(bisect_left(self.ends, t), len(self.days) - 1)]
 
 
 def period_days(start: datetime, end: datetime, tz: str) -> list[date]:

@@ -314,3 +314,43 @@ def test_numbers_equal_the_oracle_over_many_periods(world, db):
                 )
             daily = sum(v.value for v in dq.views_over_time(db, dq.Filters(uid), p))
             assert daily == expected_gains(db, posts, p.start, p.end)["views"]
+
+
+def test_thumbnails_platform_url_or_library_preview_or_none(world, db):
+    from socialhub.models import LibraryItem, MediaFile, Post, PostTarget
+    from socialhub.services.media import media_root
+
+    uid = world.user()
+    cid = world.connection(uid, "instagram")
+    (media_root() / "previews").mkdir(parents=True, exist_ok=True)
+    (media_root() / "previews" / "p.jpg").write_bytes(b"\xff\xd8\xff\xe0jpeg")
+    item = LibraryItem(user_id=uid, title="photo")
+    db.add(item)
+    db.flush()
+    mf = MediaFile(
+        library_item_id=item.id,
+        path="x.jpg",
+        mime_type="image/jpeg",
+        kind="image",
+        thumbnail_path="previews/p.jpg",
+    )
+    db.add(mf)
+    db.flush()
+    post = Post(user_id=uid, library_item_id=item.id, media_ids=[mf.id])
+    db.add(post)
+    db.flush()
+    target = PostTarget(post_id=post.id, connection_id=cid)
+    db.add(target)
+    db.commit()
+    here = world.post(cid, utc(2026, 6, 10), title="here")
+    there = world.post(cid, utc(2026, 6, 10), title="there", source="url")
+    plain = world.post(cid, utc(2026, 6, 10), title="plain", source="url")
+    db.get(TrackedPost, here).post_target_id = target.id
+    db.get(TrackedPost, there).thumbnail_url = "https://cdn.example.com/t.jpg"
+    db.commit()
+    for pid in (here, there, plain):
+        world.snap(pid, utc(2026, 6, 11), views=5)
+    thumbs = {t.title: t.thumbnail_url for t in dq.top_posts(db, dq.Filters(uid), week())}
+    assert thumbs["here"].startswith("data:image/jpeg;base64,")
+    assert thumbs["there"] == "https://cdn.example.com/t.jpg" and thumbs["plain"] is None
+    assert dq.post_detail(db, uid, here).thumbnail_url == thumbs["here"]
