@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import percentile  # noqa: E402
+from harness import fresh_database, percentile  # noqa: E402
 
 PLATFORMS = ("instagram", "facebook", "tiktok", "youtube", "linkedin", "x")
 # What each platform reports (tests/metrics/test_sync_truth.py REPORTED): the others stay None.
@@ -50,28 +48,6 @@ REPORTED = {
 RATIOS = {"likes": 0.04, "comments": 0.005, "shares": 0.003, "saves": 0.004, "reach": 0.7}
 SYNC = timedelta(hours=6)
 TZ = "America/Los_Angeles"
-
-
-def _setup() -> str:
-    data_dir = Path(tempfile.mkdtemp(prefix="socialhub-bench-dashboard-"))
-    os.environ["SOCIALHUB_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("SOCIALHUB_ENV", "test")
-    from sqlalchemy import create_engine, text
-
-    from socialhub.config import get_settings, reset_settings_cache
-
-    reset_settings_cache()
-    url = get_settings().db_url
-    if not url.startswith("sqlite"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    from socialhub.cli import migrate_database
-
-    migrate_database()
-    return url
 
 
 def _generate(n_posts: int, days: int, now, rng: random.Random) -> tuple[int, list[int], list[int]]:
@@ -196,7 +172,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
-    url = _setup()
+    url = fresh_database("dashboard")
     from sqlmodel import Session
 
     from socialhub.db import get_engine

@@ -240,6 +240,31 @@ def store_media(user_id: int, kind: str) -> int:
         return media.store_file(s, user_id=user_id, src=path, original_name=name).id
 
 
+def fresh_database(name: str) -> str:
+    """A private data directory and a freshly migrated database for a query benchmark: a
+    temporary SQLite file, or the PostgreSQL database in DATABASE_URL, whose public schema is
+    dropped and recreated (give it a database of its own). Returns the database URL."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"socialhub-bench-{name}-"))
+    os.environ["SOCIALHUB_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("SOCIALHUB_ENV", "test")
+    from sqlalchemy import create_engine, text
+
+    from socialhub.config import get_settings, reset_settings_cache
+
+    reset_settings_cache()
+    url = get_settings().db_url
+    if not url.startswith("sqlite"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    from socialhub.cli import migrate_database
+
+    migrate_database()
+    return url
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")

@@ -25,41 +25,17 @@ Last line: creators=.. p50_ms=.. p95_ms=.. refresh_s=..
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import percentile  # noqa: E402
+from harness import fresh_database, percentile  # noqa: E402
 
 PLATFORMS = ("instagram", "facebook", "tiktok", "youtube", "linkedin", "x")
 SYNC = timedelta(hours=6)
-
-
-def _setup() -> str:
-    data_dir = Path(tempfile.mkdtemp(prefix="socialhub-bench-leaderboard-"))
-    os.environ["SOCIALHUB_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("SOCIALHUB_ENV", "test")
-    from sqlalchemy import create_engine, text
-
-    from socialhub.config import get_settings, reset_settings_cache
-
-    reset_settings_cache()
-    url = get_settings().db_url
-    if not url.startswith("sqlite"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    from socialhub.cli import migrate_database
-
-    migrate_database()
-    return url
 
 
 def _grid_before(t, now):
@@ -204,7 +180,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=18)
     args = ap.parse_args()
 
-    url = _setup()
+    url = fresh_database("leaderboard")
     from socialhub.db import session_scope
     from socialhub.models import utcnow
     from socialhub.services.leaderboard import METRICS, PERIODS, refresh_leaderboard

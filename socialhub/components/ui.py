@@ -48,8 +48,9 @@ def page_header(title: str, subtitle: str | None = None, *actions: rx.Component)
     )
 
 
-def empty_state(icon: str, title: str, description: str, *children: rx.Component) -> rx.Component:
-    """A "coming soon" card: what will be here, in one or two sentences."""
+def empty_state(icon: str, title: str, description, *children: rx.Component, **props) -> rx.Component:
+    """A card for a page with nothing to show yet: an icon, what is missing in one or two
+    sentences, and the action that fixes it."""
     return rx.card(
         rx.vstack(
             rx.center(
@@ -59,14 +60,7 @@ def empty_state(icon: str, title: str, description: str, *children: rx.Component
                 width="56px",
                 height="56px",
             ),
-            rx.hstack(
-                rx.heading(title, size="5", as_="h2"),
-                rx.badge("Coming soon", color_scheme="gray", variant="soft", radius="full"),
-                align="center",
-                spacing="2",
-                wrap="wrap",
-                justify="center",
-            ),
+            rx.heading(title, size="5", as_="h2", align="center"),
             rx.text(description, color_scheme="gray", size="3", align="center", max_width="34em"),
             *children,
             align="center",
@@ -76,6 +70,7 @@ def empty_state(icon: str, title: str, description: str, *children: rx.Component
         ),
         size="3",
         width="100%",
+        **props,
     )
 
 

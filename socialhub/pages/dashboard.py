@@ -7,7 +7,7 @@ import reflex as rx
 from socialhub.components.charts import chart_card
 from socialhub.components.dashboard_sections import comparison, top_posts
 from socialhub.components.shell import template
-from socialhub.components.ui import loading_screen, page_header
+from socialhub.components.ui import empty_state, loading_screen, page_header
 from socialhub.state.dashboard import (
     RATE_FORMULA,
     AccountChoice,
@@ -161,27 +161,7 @@ def _error() -> rx.Component:
 
 
 def _empty(icon: str, title: str, text, *actions: rx.Component) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.center(
-                rx.icon(icon, size=28, color=rx.color("accent", 11)),
-                background=rx.color("accent", 3),
-                border_radius="9999px",
-                width="56px",
-                height="56px",
-            ),
-            rx.heading(title, size="5", as_="h2", align="center"),
-            rx.text(text, color_scheme="gray", size="3", align="center", max_width="34em"),
-            *actions,
-            align="center",
-            spacing="3",
-            padding_y="var(--space-7)",
-            padding_x="var(--space-5)",
-        ),
-        size="3",
-        width="100%",
-        data_testid="dashboard-empty",
-    )
+    return empty_state(icon, title, text, *actions, data_testid="dashboard-empty")
 
 
 def _no_connections() -> rx.Component:
