@@ -19,13 +19,9 @@ PERIODIC_JOBS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def metrics_cron(hours: int) -> str:
-    """The metric sync's cron: every `hours` hours (a divisor of 24 keeps the spacing even)."""
-    return f"17 */{hours} * * *" if hours < 24 else "17 3 * * *"
-
-
 def _add_metric_sync() -> None:
     from socialhub.config import get_settings
+    from socialhub.services.sync_runs import metrics_cron
 
     hours = get_settings().metrics_sync_hours
     PERIODIC_JOBS["sync_metrics"] = (metrics_cron(hours), "worker.jobs.sync_metrics", "sync")

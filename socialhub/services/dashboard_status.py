@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
 from sqlmodel import Session
@@ -11,6 +11,7 @@ from sqlmodel import Session
 from socialhub.config import PLATFORM_LABELS, get_settings
 from socialhub.models import Connection, ConnectionStatus, MetricSnapshot, SyncRun, TrackedPost
 from socialhub.services.dashboard_scope import label_of
+from socialhub.services.sync_runs import next_metric_sync
 
 NEEDS_RECONNECT = (ConnectionStatus.expired, ConnectionStatus.revoked)
 
@@ -31,19 +32,6 @@ class Status:
     last_sync_at: datetime | None  # the last finished run that covered this user
     next_sync_at: datetime  # the periodic sync_metrics job's next time
     sync_running: bool
-
-
-def next_metric_sync(now: datetime, hours: int) -> datetime:
-    """The next time of worker/schedule.metrics_cron(hours) after now: minute 17 of every
-    `hours`-th hour from 00 UTC ("17 */h * * *"), or 03:17 UTC daily when hours >= 24."""
-    t = now.astimezone(UTC).replace(minute=17, second=0, microsecond=0)
-    if t <= now:
-        t += timedelta(hours=1)
-    for _ in range(25):
-        if (hours < 24 and t.hour % hours == 0) or (hours >= 24 and t.hour == 3):
-            return t
-        t += timedelta(hours=1)
-    raise AssertionError("unreachable")
 
 
 def overview_status(session: Session, user_id: int, now: datetime) -> Status:

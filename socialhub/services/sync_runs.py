@@ -22,6 +22,20 @@ from socialhub.db import session_scope
 from socialhub.models import Connection, SyncRun, utcnow
 from socialhub.services.metrics_sync import SYNCABLE, Outcome, sync_connection
 
+
+def metrics_cron(hours: int) -> str:
+    """The periodic metric sync's cron (worker/schedule.py registers it): every `hours` hours
+    (a divisor of 24 keeps the spacing even), or 03:17 UTC daily."""
+    return f"17 */{hours} * * *" if hours < 24 else "17 3 * * *"
+
+
+def next_metric_sync(now: datetime, hours: int) -> datetime:
+    """When that cron fires next after `now`, read by rq-scheduler's own cron library."""
+    from crontab import CronTab
+
+    return CronTab(metrics_cron(hours)).next(now=now, default_utc=True, return_datetime=True)
+
+
 log = logging.getLogger(__name__)
 
 QUEUE = "sync"

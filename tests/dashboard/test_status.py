@@ -56,7 +56,7 @@ def test_empty_then_reconnect_snapshots_and_syncs(world, db):
 def test_next_sync_follows_the_schedules_cron():
     from rq_scheduler.utils import get_next_scheduled_time
 
-    from worker.schedule import metrics_cron
+    from socialhub.services.sync_runs import metrics_cron
 
     now = utc(2026, 6, 15, 13, 5)
     assert next_metric_sync(now, 6) == utc(2026, 6, 15, 18, 17)
