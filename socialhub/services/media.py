@@ -156,10 +156,7 @@ def store_file(
         raise MediaError(f"{original_name or src.name} is larger than {max_bytes // (1024 * 1024)} MB.")
     with src.open("rb") as fh:
         kind = sniff(fh.read(64))
-        fh.seek(0)
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    key = f"{digest[:2]}/{digest}.{kind.extension}"
-    media_store.get_store().put(key, src, kind.mime_type)
+    digest, key = _store_blob(src, kind.extension, kind.mime_type)
     width, height = _image_size(src, kind.mime_type) if kind.kind == "image" else (None, None)
     duration = _mp4_duration(src) if kind.extension in ("mp4", "mov") else None
     item = LibraryItem(user_id=user_id, title=title or original_name or src.name, caption=caption)
@@ -241,8 +238,7 @@ def resolve(session: Session, token: str, now: datetime | None = None) -> Grante
 
 
 def _store_blob(src: Path, extension: str, mime_type: str) -> tuple[str, str]:
-    with src.open("rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    digest = media_store.file_sha256(src)
     key = f"{digest[:2]}/{digest}.{extension}"
     media_store.get_store().put(key, src, mime_type)
     return digest, key

@@ -59,7 +59,7 @@ def expected_digest(key: str) -> str | None:
     return stem if _SHA256_NAME.match(stem) else None
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
@@ -232,7 +232,7 @@ class S3Store:
                     raise StoreError(f"The media store could not be reached: {exc}") from exc
             digest = expected_digest(key)
             if digest is not None:
-                got = _file_sha256(tmp)
+                got = file_sha256(tmp)
                 if got != digest:
                     raise MediaCorrupt(
                         f"The copy of {self.object_name(key)} downloaded from the media store does "
